@@ -1,0 +1,66 @@
+# slotnet: one static, musl-linked, multi-call binary with its BPF object
+# embedded as a libbpf skeleton.  `make` builds build/slotnet; `make check`
+# runs every test suite and ends with one "N passed, N failed" line.
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+BUILD := build
+VENDOR := $(BUILD)/vendor
+CC := musl-gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+
+# libbpf's newer uapi headers (include) must come before the system's (kinc).
+INCLUDES := -isystem $(VENDOR)/include -isystem $(VENDOR)/kinc -Ibpf -I$(BUILD)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(INCLUDES)
+LDFLAGS += -static
+LDLIBS := -L$(VENDOR)/lib -lbpf -lelf -lz
+
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror $(INCLUDES)
+
+SUBCOMMANDS := prewarm dump teardown
+SRCS := $(wildcard cmd/*.c)
+OBJS := $(SRCS:cmd/%.c=$(BUILD)/%.o)
+BPF_HDRS := $(wildcard bpf/*.h)
+MANPAGES := $(wildcard man/*.8)
+
+.PHONY: all vendor check unit bats install clean
+all: $(BUILD)/slotnet
+
+$(VENDOR)/.stamp: vendor/MANIFEST vendor/build.sh
+	bash vendor/build.sh $(VENDOR)
+
+vendor: $(VENDOR)/.stamp
+
+$(BUILD)/slotnet.bpf.o: bpf/slotnet.bpf.c $(BPF_HDRS) $(VENDOR)/.stamp
+	@mkdir -p $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/slotnet.skel.h: $(BUILD)/slotnet.bpf.o
+	$(BPFTOOL) gen skeleton $< name slotnet_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: cmd/%.c $(wildcard cmd/*.h) $(BPF_HDRS) $(BUILD)/slotnet.skel.h
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/slotnet: $(OBJS)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Unit tests link the pure parsing code only.
+$(BUILD)/test_parse: tests/unit/test_parse.c cmd/parse.c cmd/parse.h
+	$(CC) $(CFLAGS) -Icmd $(LDFLAGS) tests/unit/test_parse.c cmd/parse.c -o $@
+
+check: $(BUILD)/slotnet $(BUILD)/test_parse
+	bash tests/run.sh
+
+install: $(BUILD)/slotnet
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/slotnet $(DESTDIR)$(SBINDIR)/slotnet
+	for c in $(SUBCOMMANDS); do ln -sf slotnet $(DESTDIR)$(SBINDIR)/slotnet-$$c; done
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+
+clean:
+	rm -rf $(BUILD)/*.o $(BUILD)/slotnet $(BUILD)/slotnet.skel.h $(BUILD)/slotnet.bpf.o $(BUILD)/test_parse

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The map ABI: every pinned map's key and value layout, included by the BPF
+ * programs and by user space alike so the two can never disagree.
+ *
+ * Any change to a layout below must bump SLOTNET_ABI_VERSION: the version is
+ * stored in the pinned configuration, and a binary refuses pins of another
+ * version instead of misreading them.
+ *
+ * Byte order: fields named *_be are network order, everything else is host
+ * order.
+ */
+#ifndef SLOTNET_ABI_H
+#define SLOTNET_ABI_H
+
+#include <linux/types.h>
+
+#define SLOTNET_ABI_VERSION 1
+
+/* Map sizes are fixed at creation; a slot number must stay below this. */
+#define SLOTNET_MAX_SLOTS 16384
+
+/* Slot i's placeholder VNI is SLOTNET_DUMMY_VNI_BASE + i (VNIs are 24 bits). */
+#define SLOTNET_DUMMY_VNI_BASE 16000000u
+#define SLOTNET_VNI_MAX 0xffffffu
+
+#define SLOTNET_PREFIX_MAX 16 /* IFNAMSIZ, including the terminating NUL */
+
+enum slotnet_tunnel {
+	SLOTNET_TUNNEL_VXLAN = 1,
+	SLOTNET_TUNNEL_GENEVE = 2,
+};
+
+/* "config" map: an array with one element, key 0. */
+struct slotnet_config {
+	__u32 abi_version;   /* SLOTNET_ABI_VERSION of the binary that made the pins */
+	__u32 nslots;        /* slots 0..nslots-1 exist or are being made */
+	__u32 tunnel;        /* enum slotnet_tunnel */
+	__u32 dummy_vni_base;
+	__u32 remote_be;     /* default outer destination of every tunnel */
+	__u32 outside_be;    /* network address of the outside range */
+	__u32 inside_be;     /* the slot side's underlay address, same in every slot */
+	__u32 gateway_be;    /* the root side as seen from a slot */
+	__u8 outside_plen;
+	__u8 inside_plen;
+	__u8 pad[2];
+	char prefix[SLOTNET_PREFIX_MAX]; /* NUL-terminated */
+};
+_Static_assert(sizeof(struct slotnet_config) == 52, "config layout");
+
+#define SLOTNET_SLOT_READY (1u << 0) /* every device, address and route in place */
+
+/* "slots" map: an array indexed by slot number, written only by prewarm. */
+struct slotnet_slot {
+	__u32 ifindex;     /* the slot's veth in the root namespace */
+	__u32 outside_be;  /* the slot's unique outside address */
+	__u32 dummy_vni;
+	__u32 flags;       /* SLOTNET_SLOT_* */
+};
+_Static_assert(sizeof(struct slotnet_slot) == 16, "slot layout");
+
+#define SLOTNET_BIND_REMOTE (1u << 0) /* remote_be replaces the configured remote */
+
+/*
+ * "bindings" map: a hash keyed by slot number; present means bound.  A hash
+ * (not an array) so an update swaps the whole element and a packet in flight
+ * sees the old binding or the new one, never half of each.
+ */
+struct slotnet_binding {
+	__u32 vni;
+	__u32 remote_be;
+	__u32 flags;       /* SLOTNET_BIND_* */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct slotnet_binding) == 16, "binding layout");
+
+/*
+ * "counters" map: a per-CPU array indexed by slot number.  tx is traffic
+ * leaving the slot, rx traffic entering it.
+ */
+struct slotnet_counters {
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 tx_drops;
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 rx_drops;
+};
+_Static_assert(sizeof(struct slotnet_counters) == 48, "counters layout");
+
+#endif

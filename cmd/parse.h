@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Parsing and validation of user-supplied values.  Every function returns 0,
+ * or -1 with *why set to a static phrase saying what is wrong, which callers
+ * put after the offending value in their message.
+ */
+#ifndef SLOTNET_PARSE_H
+#define SLOTNET_PARSE_H
+
+#include <stdint.h>
+
+int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out, const char **why);
+int parse_ipv4(const char *s, uint32_t *addr_be, const char **why);
+int parse_cidr(const char *s, uint32_t *net_be, uint8_t *plen, const char **why);
+/* A unicast address a tunnel can send to. */
+int check_unicast(uint32_t addr_be, const char **why);
+/* Slot names are PREFIX + number: they must make valid interface and netns names. */
+int check_prefix(const char *prefix, uint32_t nslots, const char **why);
+
+/* How many host addresses a prefix length has (network/broadcast excluded below /31). */
+uint64_t cidr_host_count(uint8_t plen);
+/* The i-th (from 0) host address of a range. */
+uint32_t cidr_host(uint32_t net_be, uint8_t plen, uint32_t i);
+int cidr_contains(uint32_t net_be, uint8_t plen, uint32_t addr_be);
+
+#define IPV4_STRLEN 16
+const char *format_ipv4(uint32_t addr_be, char buf[IPV4_STRLEN]);
+
+#endif

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * prewarm: create every slot at boot.  The order keeps the RTNL lock's
+ * queue short: per chunk of slots, the namespaces first, then each slot's
+ * devices in one netlink batch sent from inside the slot (the veth made
+ * with its peer already in the root namespace), then one root batch for
+ * the chunk's root-side links, routes and neighbours.  A slot counts as made
+ * only when its READY flag is pinned, so a crash leaves nothing that a
+ * re-run would mistake for finished work.
+ */
+#include "netns.h"
+#include "nl.h"
+#include "opts.h"
+#include "parse.h"
+#include "rt.h"
+#include "slot.h"
+#include "slotnet.h"
+#include "state.h"
+#include "out.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
+
+#define CHUNK 64
+
+struct prewarm_args {
+	struct opt_u32 slots;
+	struct opt_str prefix;
+	struct opt_enum tunnel;
+	struct opt_ipv4 remote;
+	struct opt_cidr outside;
+};
+
+/* Index + 1 is the enum slotnet_tunnel value. */
+static const char *const tunnel_names[] = { "vxlan", "geneve", NULL };
+
+#define A struct prewarm_args
+static const struct opt_def prewarm_opts[] = {
+	OPT("slots", 'n', OPT_U32, A, slots, "N",
+	    "slots 0..N-1 (default: the pinned count)", .min = 1, .max = SLOTNET_MAX_SLOTS),
+	OPT("prefix", 'p', OPT_STR, A, prefix, "P", "name slots P0, P1, ... (default sn)"),
+	OPT("tunnel", 't', OPT_ENUM, A, tunnel, "vxlan|geneve", "tunnel type (default geneve)",
+	    .choices = tunnel_names),
+	OPT("remote", 'r', OPT_IPV4, A, remote, "ADDR",
+	    "tunnels' default remote (default 192.0.2.1, a placeholder)"),
+	OPT("outside", 'o', OPT_CIDR, A, outside, "CIDR",
+	    "slot i's outside address is the i-th host of CIDR (default 100.64.0.0/16)"),
+	{ 0 },
+};
+#undef A
+
+static const struct cmd_spec prewarm_spec = {
+	.name = "prewarm",
+	.summary = "Create (or complete) slots 0..N-1 and pin their state; safe to re-run.",
+	.opts = prewarm_opts,
+};
+
+struct prewarm {
+	struct slotnet_config cfg;
+	struct sn_maps maps;
+	int root_ns;
+	struct nl_socket *root_nl;
+	struct procfs proc;
+	bool have_ipv6;
+	int *root_ifindex;      /* per slot: its root-side veth, 0 when absent */
+	unsigned *todo;         /* slots to (re)create */
+	unsigned ntodo;
+	double phase_ms[10][3]; /* per tenth of the run: namespaces, devices, root */
+	unsigned tenth_slots[10];
+};
+
+enum { PHASE_NETNS, PHASE_DEVICES, PHASE_ROOT };
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* ---- configuration: defaults, the pinned one, and the difference ---- */
+
+static void default_config(struct slotnet_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->abi_version = SLOTNET_ABI_VERSION;
+	cfg->tunnel = SLOTNET_TUNNEL_GENEVE;
+	cfg->dummy_vni_base = SLOTNET_DUMMY_VNI_BASE;
+	inet_pton(AF_INET, "192.0.2.1", &cfg->remote_be);
+	inet_pton(AF_INET, "100.64.0.0", &cfg->outside_be);
+	cfg->outside_plen = 16;
+	inet_pton(AF_INET, SLOT_INSIDE_ADDR, &cfg->inside_be);
+	cfg->inside_plen = SLOT_INSIDE_PLEN;
+	inet_pton(AF_INET, SLOT_GATEWAY_ADDR, &cfg->gateway_be);
+	strcpy(cfg->prefix, "sn");
+}
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Given options must agree with the pinned configuration; others inherit it. */
+static int merge_pinned(const struct prewarm_args *a, struct slotnet_config *cfg)
+{
+	char diff[512] = "", x[IPV4_STRLEN], y[IPV4_STRLEN];
+
+	if (a->slots.set && a->slots.v < cfg->nslots)
+		append(diff, sizeof(diff), ", --slots %u (pinned %u; teardown to shrink)",
+		       a->slots.v, cfg->nslots);
+	if (a->prefix.set && strcmp(a->prefix.v, cfg->prefix))
+		append(diff, sizeof(diff), ", --prefix '%s' (pinned '%s')", a->prefix.v, cfg->prefix);
+	if (a->tunnel.set && (unsigned)a->tunnel.v + 1 != cfg->tunnel)
+		append(diff, sizeof(diff), ", --tunnel %s (pinned %s)", tunnel_names[a->tunnel.v],
+		       tunnel_names[cfg->tunnel - 1]);
+	if (a->remote.set && a->remote.be != cfg->remote_be)
+		append(diff, sizeof(diff), ", --remote %s (pinned %s)", format_ipv4(a->remote.be, x),
+		       format_ipv4(cfg->remote_be, y));
+	if (a->outside.set &&
+	    (a->outside.net_be != cfg->outside_be || a->outside.plen != cfg->outside_plen))
+		append(diff, sizeof(diff), ", --outside %s/%u (pinned %s/%u)",
+		       format_ipv4(a->outside.net_be, x), a->outside.plen,
+		       format_ipv4(cfg->outside_be, y), cfg->outside_plen);
+	if (diff[0])
+		return sn_err(EXIT_USAGE, "differs from the configuration pinned in %s: %s",
+			      g.pin_dir, diff + 2);
+	if (a->slots.set)
+		cfg->nslots = a->slots.v;
+	return 0;
+}
+
+static void apply_args(const struct prewarm_args *a, struct slotnet_config *cfg)
+{
+	if (a->slots.set)
+		cfg->nslots = a->slots.v;
+	if (a->prefix.set)
+		snprintf(cfg->prefix, sizeof(cfg->prefix), "%s", a->prefix.v);
+	if (a->tunnel.set)
+		cfg->tunnel = a->tunnel.v + 1;
+	if (a->remote.set)
+		cfg->remote_be = a->remote.be;
+	if (a->outside.set) {
+		cfg->outside_be = a->outside.net_be;
+		cfg->outside_plen = a->outside.plen;
+	}
+}
+
+static int validate(const struct prewarm_args *a, const struct slotnet_config *cfg)
+{
+	char x[IPV4_STRLEN];
+	const char *why;
+
+	if (a->prefix.set && strlen(a->prefix.v) >= SLOTNET_PREFIX_MAX)
+		return sn_err(EXIT_USAGE, "--prefix '%s': too long: prefix and slot number must "
+			      "fit an interface name (15 characters)", a->prefix.v);
+	if (!cfg->nslots)
+		return sn_err(EXIT_USAGE, "--slots N is required (nothing is pinned in %s yet)",
+			      g.pin_dir);
+	if (check_prefix(cfg->prefix, cfg->nslots, &why) < 0)
+		return sn_err(EXIT_USAGE, "--prefix '%s': %s", cfg->prefix, why);
+	if (cfg->nslots > cidr_host_count(cfg->outside_plen))
+		return sn_err(EXIT_USAGE, "--slots %u: --outside %s/%u has only %llu host addresses",
+			      cfg->nslots, format_ipv4(cfg->outside_be, x), cfg->outside_plen,
+			      (unsigned long long)cidr_host_count(cfg->outside_plen));
+	if (cidr_contains(cfg->outside_be, cfg->outside_plen, cfg->inside_be & htonl(~3u)) ||
+	    cidr_contains(cfg->inside_be & htonl(~3u), cfg->inside_plen, cfg->outside_be))
+		return sn_err(EXIT_USAGE, "--outside %s/%u: overlaps the slots' own underlay %s/%u",
+			      format_ipv4(cfg->outside_be, x), cfg->outside_plen, SLOT_INSIDE_ADDR,
+			      SLOT_INSIDE_PLEN);
+	if (check_unicast(cfg->remote_be, &why) < 0)
+		return sn_err(EXIT_USAGE, "--remote %s: %s", format_ipv4(cfg->remote_be, x), why);
+	if (cidr_contains(cfg->outside_be, cfg->outside_plen, cfg->remote_be))
+		return sn_err(EXIT_USAGE, "--remote %s: inside the outside range; it must be "
+			      "reached through the underlay", format_ipv4(cfg->remote_be, x));
+	return 0;
+}
+
+/* ---- survey: what already exists ---- */
+
+/* Slot number from a root link name "<prefix><n>", or -1. */
+static long slot_of_name(const struct slotnet_config *cfg, const char *name)
+{
+	size_t plen = strlen(cfg->prefix);
+	const char *why;
+	uint32_t n;
+
+	if (strncmp(name, cfg->prefix, plen) || (name[plen] == '0' && name[plen + 1]))
+		return -1;
+	if (parse_u32(name + plen, 0, cfg->nslots - 1, &n, &why) < 0)
+		return -1;
+	return n;
+}
+
+static int note_root_link(const struct nlmsghdr *nlh, void *data)
+{
+	struct prewarm *p = data;
+	const char *name;
+	int ifindex;
+	long slot;
+
+	if (rt_link_parse(nlh, &ifindex, &name) < 0 || !name)
+		return NL_CB_OK;
+	slot = slot_of_name(&p->cfg, name);
+	if (slot >= 0)
+		p->root_ifindex[slot] = ifindex;
+	return NL_CB_OK;
+}
+
+static bool slot_complete(struct prewarm *p, unsigned i)
+{
+	struct slotnet_slot s;
+	char name[SLOT_NAME_LEN];
+
+	slot_name(name, &p->cfg, i);
+	return slot_read(&p->maps, i, &s) == 0 && (s.flags & SLOTNET_SLOT_READY) &&
+	       s.ifindex == (unsigned)p->root_ifindex[i] && p->root_ifindex[i] &&
+	       netns_exists(name);
+}
+
+static int survey(struct prewarm *p)
+{
+	memset(p->root_ifindex, 0, p->cfg.nslots * sizeof(int));
+	if (rt_dump_links(p->root_nl, note_root_link, p) < 0)
+		return sn_err(EXIT_FAILED, "listing links: %s", strerror(errno));
+	p->ntodo = 0;
+	for (unsigned i = 0; i < p->cfg.nslots; i++)
+		if (!slot_complete(p, i))
+			p->todo[p->ntodo++] = i;
+	return 0;
+}
+
+/* Half-made slots are removed whole and made again: simpler than mending. */
+static int clear_leftovers(struct prewarm *p)
+{
+	struct rt_batch *b = rt_batch_new(p->root_nl, NULL, NULL);
+	const struct slotnet_slot empty = { 0 };
+	char name[SLOT_NAME_LEN];
+	int ret = 0;
+
+	if (!b)
+		return sn_err(EXIT_FAILED, "%s", strerror(errno));
+	for (unsigned k = 0; k < p->ntodo; k++) {
+		unsigned i = p->todo[k];
+
+		slot_name(name, &p->cfg, i);
+		if (slot_write(&p->maps, i, &empty) < 0) {
+			ret = sn_err(EXIT_FAILED, "slot %u: clearing its entry: %s", i, strerror(errno));
+			goto out;
+		}
+		if (p->root_ifindex[i])
+			rt_del_link(b, name, "removing a leftover root veth", (int)i);
+		if (netns_remove(name) < 0) {
+			ret = sn_err(EXIT_FAILED, "slot %u: removing leftover namespace %s: %s", i, name,
+				     strerror(errno));
+			goto out;
+		}
+	}
+	rt_batch_tolerate(b, ENODEV);
+	if (rt_batch_commit(b) < 0) {
+		const struct rt_error *e = rt_batch_error(b);
+
+		ret = sn_err(EXIT_FAILED, "slot %d: %s: %s", e->tag, e->what, strerror(e->err));
+	}
+out:
+	rt_batch_free(b);
+	return ret;
+}
+
+/* ---- making one chunk of slots ---- */
+
+static int slot_failed(unsigned i, const char *step, int err, const char *extack)
+{
+	return sn_err(EXIT_FAILED, "slot %u: %s: %s%s%s", i, step, strerror(err),
+		      extack && *extack ? ": " : "", extack ? extack : "");
+}
+
+static int make_tap(const char *name)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0)
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+static void queue_slot_devices(struct prewarm *p, struct rt_batch *b, unsigned i,
+			       const char *root_name)
+{
+	static const uint8_t veth_mac[6] = SLOT_VETH_MAC, gw_mac[6] = SLOT_GATEWAY_MAC;
+	const struct rt_link veth = { SLOT_VETH, SLOT_IFINDEX_VETH, veth_mac, 0, -1 };
+	const struct rt_link peer = { root_name, 0, gw_mac, 0, p->root_ns };
+	const struct rt_link bridge = { SLOT_BRIDGE, SLOT_IFINDEX_BRIDGE, NULL, 0, -1 };
+	const struct rt_link tun = { SLOT_TUN, SLOT_IFINDEX_TUN, NULL, SLOT_IFINDEX_BRIDGE, -1 };
+	uint32_t vni = p->cfg.dummy_vni_base + i;
+
+	rt_add_veth(b, &veth, &peer, "creating veth " SLOT_VETH, i);
+	rt_add_bridge(b, &bridge, "creating bridge " SLOT_BRIDGE, i);
+	if (p->cfg.tunnel == SLOTNET_TUNNEL_VXLAN)
+		rt_add_vxlan(b, &tun, vni, p->cfg.inside_be, p->cfg.remote_be,
+			     "creating vxlan " SLOT_TUN, i);
+	else
+		rt_add_geneve(b, &tun, vni, p->cfg.remote_be, "creating geneve " SLOT_TUN, i);
+	rt_link_up(b, 0, SLOT_TAP, SLOT_IFINDEX_BRIDGE, "enslaving " SLOT_TAP, i);
+	rt_add_addr(b, SLOT_IFINDEX_VETH, p->cfg.inside_be, p->cfg.inside_plen,
+		    "addressing " SLOT_VETH, i);
+	rt_link_up(b, SLOT_IFINDEX_VETH, NULL, 0, "bringing up " SLOT_VETH, i);
+	rt_link_up(b, SLOT_IFINDEX_BRIDGE, NULL, 0, "bringing up " SLOT_BRIDGE, i);
+	rt_link_up(b, SLOT_IFINDEX_TUN, NULL, 0, "bringing up " SLOT_TUN, i);
+	rt_add_route(b, 0, 0, p->cfg.gateway_be, SLOT_IFINDEX_VETH, "adding the default route", i);
+	rt_add_neigh(b, SLOT_IFINDEX_VETH, p->cfg.gateway_be, gw_mac, "adding the gateway", i);
+}
+
+/* Runs in the slot's namespace: everything a slot holds, one netlink batch. */
+static int make_slot_devices(struct prewarm *p, unsigned i, const char *root_name)
+{
+	struct nl_socket *nl;
+	struct rt_batch *b;
+	int ret = 0;
+
+	if (make_tap(SLOT_TAP) < 0)
+		return slot_failed(i, "creating " SLOT_TAP, errno, NULL);
+	nl = nl_socket_open(NETLINK_ROUTE);
+	b = nl ? rt_batch_new(nl, NULL, NULL) : NULL;
+	if (!b) {
+		ret = slot_failed(i, "netlink socket", errno, NULL);
+		goto out;
+	}
+	queue_slot_devices(p, b, i, root_name);
+	if (rt_batch_commit(b) < 0) {
+		const struct rt_error *e = rt_batch_error(b);
+
+		ret = slot_failed(i, e->what, e->err, e->extack);
+	}
+out:
+	rt_batch_free(b);
+	nl_socket_close(nl);
+	return ret;
+}
+
+static int make_namespaces(struct prewarm *p, const unsigned *slots, unsigned n, int *fds)
+{
+	char name[SLOT_NAME_LEN];
+
+	for (unsigned k = 0; k < n; k++) {
+		slot_name(name, &p->cfg, slots[k]);
+		fds[k] = netns_create(name);
+		if (fds[k] < 0)
+			return slot_failed(slots[k], "creating namespace", errno, NULL);
+		/* No link-local addresses, so no DAD, RS or MLD before a tenant is bound. */
+		if (p->have_ipv6 &&
+		    procfs_sysctl(&p->proc, "net/ipv6/conf/default/disable_ipv6", "1") < 0)
+			return slot_failed(slots[k], "disabling IPv6", errno, NULL);
+	}
+	return 0;
+}
+
+static int make_devices(struct prewarm *p, const unsigned *slots, unsigned n, const int *fds)
+{
+	char name[SLOT_NAME_LEN];
+
+	for (unsigned k = 0; k < n; k++) {
+		int ret;
+
+		slot_name(name, &p->cfg, slots[k]);
+		if (setns(fds[k], CLONE_NEWNET) < 0)
+			return slot_failed(slots[k], "entering namespace", errno, NULL);
+		ret = make_slot_devices(p, slots[k], name);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int note_new_link(const struct nlmsghdr *nlh, void *data)
+{
+	return note_root_link(nlh, data);
+}
+
+static int commit_root(struct rt_batch *b)
+{
+	const struct rt_error *e;
+
+	if (rt_batch_commit(b) == 0)
+		return 0;
+	e = rt_batch_error(b);
+	return slot_failed(e->tag, e->what, e->err, e->extack);
+}
+
+/* The root side of a chunk: veths up, then routes and neighbours to them. */
+static int wire_root(struct prewarm *p, const unsigned *slots, unsigned n)
+{
+	static const uint8_t veth_mac[6] = SLOT_VETH_MAC;
+	struct rt_batch *b = rt_batch_new(p->root_nl, note_new_link, p);
+	char name[SLOT_NAME_LEN];
+	int ret;
+
+	if (!b)
+		return sn_err(EXIT_FAILED, "%s", strerror(errno));
+	for (unsigned k = 0; k < n; k++) {
+		slot_name(name, &p->cfg, slots[k]);
+		if (p->have_ipv6)
+			rt_link_no_ipv6_addr(b, name, "turning off IPv6 addresses", slots[k]);
+		rt_link_up(b, 0, name, 0, "bringing up the root veth", slots[k]);
+		rt_get_link(b, name, "looking up the root veth", slots[k]);
+	}
+	ret = commit_root(b);
+	for (unsigned k = 0; k < n && !ret; k++) {
+		unsigned i = slots[k];
+		uint32_t outside = cidr_host(p->cfg.outside_be, p->cfg.outside_plen, i);
+
+		rt_add_route(b, outside, 32, 0, p->root_ifindex[i], "routing the outside address", i);
+		rt_add_neigh(b, p->root_ifindex[i], outside, veth_mac, "adding the slot's neighbour", i);
+	}
+	if (!ret)
+		ret = commit_root(b);
+	rt_batch_free(b);
+	return ret;
+}
+
+static int mark_ready(struct prewarm *p, const unsigned *slots, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = slots[k];
+		struct slotnet_slot s = {
+			.ifindex = p->root_ifindex[i],
+			.outside_be = cidr_host(p->cfg.outside_be, p->cfg.outside_plen, i),
+			.dummy_vni = p->cfg.dummy_vni_base + i,
+			.flags = SLOTNET_SLOT_READY,
+		};
+
+		if (slot_write(&p->maps, i, &s) < 0)
+			return slot_failed(i, "recording the slot", errno, NULL);
+	}
+	return 0;
+}
+
+static void account(struct prewarm *p, unsigned done, unsigned n, const double t[4])
+{
+	unsigned tenth = done * 10 / (p->ntodo ? p->ntodo : 1);
+
+	if (tenth > 9)
+		tenth = 9;
+	for (int ph = 0; ph < 3; ph++)
+		p->phase_ms[tenth][ph] += t[ph + 1] - t[ph];
+	p->tenth_slots[tenth] += n;
+}
+
+static int make_chunk(struct prewarm *p, const unsigned *slots, unsigned n, unsigned done)
+{
+	int fds[CHUNK];
+	double t[4];
+	int ret;
+
+	for (unsigned k = 0; k < n; k++)
+		fds[k] = -1;
+	t[0] = now_ms();
+	ret = make_namespaces(p, slots, n, fds);
+	t[1] = now_ms();
+	if (!ret)
+		ret = make_devices(p, slots, n, fds);
+	t[2] = now_ms();
+	if (setns(p->root_ns, CLONE_NEWNET) < 0 && !ret)
+		ret = sn_err(EXIT_FAILED, "returning to the root namespace: %s", strerror(errno));
+	for (unsigned k = 0; k < n; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	if (!ret)
+		ret = wire_root(p, slots, n);
+	if (!ret)
+		ret = mark_ready(p, slots, n);
+	t[3] = now_ms();
+	account(p, done, n, t);
+	return ret;
+}
+
+static void show_timings(const struct prewarm *p)
+{
+	if (!g.verbose)
+		return;
+	for (int t = 0; t < 10; t++) {
+		double n = p->tenth_slots[t];
+
+		if (!n)
+			continue;
+		sn_debug("tenth %d: %4.0f slots, ms/slot: netns %.3f devices %.3f root %.3f", t + 1,
+			 n, p->phase_ms[t][PHASE_NETNS] / n, p->phase_ms[t][PHASE_DEVICES] / n,
+			 p->phase_ms[t][PHASE_ROOT] / n);
+	}
+}
+
+static int make_slots(struct prewarm *p)
+{
+	bool progress = isatty(STDERR_FILENO) && !g.quiet;
+	int ret = 0;
+
+	for (unsigned k = 0; k < p->ntodo && !ret; k += CHUNK) {
+		unsigned n = p->ntodo - k < CHUNK ? p->ntodo - k : CHUNK;
+
+		ret = make_chunk(p, p->todo + k, n, k);
+		if (progress)
+			fprintf(stderr, "\rslotnet: prewarm: %u/%u slots", k + n, p->ntodo);
+	}
+	if (progress)
+		fputc('\n', stderr);
+	show_timings(p);
+	return ret;
+}
+
+/* ---- the command ---- */
+
+static int check_tunnel_support(struct prewarm *p)
+{
+	int ok;
+
+	if (p->cfg.tunnel != SLOTNET_TUNNEL_GENEVE)
+		return 0;
+	ok = rt_geneve_supported(p->root_nl);
+	if (ok < 0)
+		return sn_err(EXIT_FAILED, "probing for Geneve: %s", strerror(errno));
+	if (!ok)
+		return sn_err(EXIT_FAILED, "--tunnel geneve: this kernel has no Geneve "
+			      "(CONFIG_GENEVE unset and no geneve module); use --tunnel vxlan");
+	return 0;
+}
+
+static int load_config(struct prewarm *p, const struct prewarm_args *a)
+{
+	struct sn_maps m;
+	int ret;
+
+	default_config(&p->cfg);
+	if (state_exists(g.pin_dir)) {
+		ret = state_open(g.pin_dir, &m, &p->cfg);
+		if (ret == EXIT_USAGE) /* maps pinned, configuration never written: fresh */
+			default_config(&p->cfg);
+		else if (ret)
+			return ret;
+		else
+			state_close(&m);
+		if (p->cfg.nslots && (ret = merge_pinned(a, &p->cfg)))
+			return ret;
+	}
+	if (!p->cfg.nslots)
+		apply_args(a, &p->cfg);
+	return validate(a, &p->cfg);
+}
+
+static int setup(struct prewarm *p)
+{
+	p->root_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	p->root_nl = nl_socket_open(NETLINK_ROUTE);
+	if (p->root_ns < 0 || !p->root_nl)
+		return sn_err(EXIT_FAILED, "opening the root namespace: %s", strerror(errno));
+	p->have_ipv6 = access("/proc/sys/net/ipv6", F_OK) == 0;
+	procfs_init(&p->proc);
+	p->root_ifindex = calloc(p->cfg.nslots, sizeof(*p->root_ifindex));
+	p->todo = calloc(p->cfg.nslots, sizeof(*p->todo));
+	if (!p->root_ifindex || !p->todo)
+		return sn_err(EXIT_FAILED, "%s", strerror(ENOMEM));
+	return 0;
+}
+
+static void cleanup(struct prewarm *p)
+{
+	procfs_close(&p->proc);
+	nl_socket_close(p->root_nl);
+	if (p->root_ns >= 0)
+		close(p->root_ns);
+	state_close(&p->maps);
+	free(p->root_ifindex);
+	free(p->todo);
+}
+
+static void report(const struct prewarm *p, double ms)
+{
+	out_obj_open(NULL);
+	out_u64("slots", "%lu slots ready", p->cfg.nslots);
+	out_u64("created", " (%lu created)", p->ntodo);
+	out_str("pin_dir", " in %s", g.pin_dir);
+	out_u64("ms", " in %lu ms\n", (uint64_t)ms);
+	out_obj_close();
+	out_end();
+}
+
+int do_prewarm(int argc, char **argv)
+{
+	struct prewarm_args a = { 0 };
+	struct prewarm p = { .root_ns = -1, .maps = { -1, -1, -1, -1 } };
+	double start = now_ms();
+	char **args;
+	int nargs, ret;
+
+	ret = opts_parse(&prewarm_spec, argc, argv, &a, &args, &nargs);
+	if (ret)
+		return ret < 0 ? EXIT_DONE : ret;
+	if ((ret = need_privileges()) || (ret = pin_dir_check(g.pin_dir)) ||
+	    (ret = load_config(&p, &a)) || (ret = setup(&p)) || (ret = check_tunnel_support(&p)))
+		goto out;
+	if ((ret = netns_prepare_dir()) < 0) {
+		ret = sn_err(EXIT_FAILED, "preparing %s: %s", NETNS_RUN_DIR, strerror(errno));
+		goto out;
+	}
+	if ((ret = state_create(g.pin_dir, &p.maps)) || (ret = state_write_config(&p.maps, &p.cfg)) ||
+	    (ret = survey(&p)) || (ret = clear_leftovers(&p)) || (ret = make_slots(&p)))
+		goto out;
+	report(&p, now_ms() - start);
+out:
+	cleanup(&p);
+	return ret;
+}

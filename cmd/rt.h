@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * rtnetlink requests slotnet makes, queued in batches: many requests go to
+ * the kernel in one send and every one of them is acknowledged.  The first
+ * failure is kept with the label of the request that caused it.
+ */
+#ifndef SLOTNET_RT_H
+#define SLOTNET_RT_H
+
+#include <stdint.h>
+#include <linux/netlink.h>
+
+struct nl_socket;
+struct rt_batch;
+
+/* Called with every reply that is not an acknowledgement (RTM_GETLINK answers). */
+typedef int (*rt_reply_cb)(const struct nlmsghdr *nlh, void *data);
+
+struct rt_error {
+	int err;            /* errno */
+	const char *what;   /* label of the failed request */
+	int tag;            /* caller's number of the failed request (a slot) */
+	char extack[256];   /* the kernel's explanation, or "" */
+};
+
+struct rt_batch *rt_batch_new(struct nl_socket *nl, rt_reply_cb cb, void *data);
+void rt_batch_free(struct rt_batch *b);
+/*
+ * Requests are queued by the rt_add_* and rt_link_* calls (a full batch is
+ * sent on the way); commit sends the rest and waits for every answer: 0, or
+ * -1 with errno and the first failure in *rt_batch_error().
+ */
+int rt_batch_commit(struct rt_batch *b);
+const struct rt_error *rt_batch_error(const struct rt_batch *b);
+/* This errno, expected by the caller (ENODEV when deleting), is not a failure. */
+void rt_batch_tolerate(struct rt_batch *b, int err);
+
+struct rt_link {
+	const char *name;
+	int ifindex;          /* 0: the kernel chooses */
+	const uint8_t *mac;   /* NULL: random */
+	int master;           /* 0: none */
+	int netns_fd;         /* -1: the socket's namespace */
+};
+
+void rt_add_veth(struct rt_batch *b, const struct rt_link *dev, const struct rt_link *peer,
+		const char *what, int tag);
+void rt_add_bridge(struct rt_batch *b, const struct rt_link *dev, const char *what, int tag);
+void rt_add_vxlan(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
+		 uint32_t local_be, uint32_t remote_be, const char *what, int tag);
+void rt_add_geneve(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
+		  uint32_t remote_be, const char *what, int tag);
+/* Brings a link (by ifindex, or by name when ifindex is 0) up, with an optional master. */
+void rt_link_up(struct rt_batch *b, int ifindex, const char *name, int master,
+	       const char *what, int tag);
+/* Turns IPv6 address generation off for a link, so it sends no DAD or RS. */
+void rt_link_no_ipv6_addr(struct rt_batch *b, const char *name, const char *what, int tag);
+void rt_del_link(struct rt_batch *b, const char *name, const char *what, int tag);
+void rt_get_link(struct rt_batch *b, const char *name, const char *what, int tag);
+void rt_add_addr(struct rt_batch *b, int ifindex, uint32_t addr_be, uint8_t plen,
+		const char *what, int tag);
+void rt_add_route(struct rt_batch *b, uint32_t dst_be, uint8_t plen, uint32_t gw_be, int oif,
+		 const char *what, int tag);
+void rt_add_neigh(struct rt_batch *b, int ifindex, uint32_t addr_be, const uint8_t *mac,
+		 const char *what, int tag);
+
+/* 1 when the kernel can make Geneve links, 0 when not; makes no link. */
+int rt_geneve_supported(struct nl_socket *nl);
+
+/* Dumps every link of the socket's namespace; cb gets each RTM_NEWLINK. */
+int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data);
+
+/* Parses an RTM_NEWLINK message: its ifindex and name (NULL when absent). */
+int rt_link_parse(const struct nlmsghdr *nlh, int *ifindex, const char **name);
+
+#endif

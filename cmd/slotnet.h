@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What every subcommand shares: global options, exit codes, messages. */
+#ifndef SLOTNET_H
+#define SLOTNET_H
+
+#include <stdbool.h>
+
+#define SLOTNET_VERSION "0.1.0"
+#define SLOTNET_DEFAULT_PIN_DIR "/sys/fs/bpf/slotnet"
+
+enum {
+	EXIT_DONE = 0,      /* done, including "already so" */
+	EXIT_FAILED = 1,    /* the system refused or broke */
+	EXIT_USAGE = 2,     /* bad input; nothing was changed */
+	EXIT_CONFLICT = 3,  /* the request contradicts existing state */
+};
+
+struct globals {
+	bool json;
+	bool quiet;
+	int verbose;
+	const char *pin_dir;
+	const char *cmd;    /* the running subcommand, for messages */
+};
+
+extern struct globals g;
+
+/* "slotnet: CMD: message" on stderr; returns code so callers can return it. */
+int sn_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Informational lines on stderr, silenced by -q. */
+void sn_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Detail for -v. */
+void sn_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Subcommands: each returns an exit code. */
+int do_prewarm(int argc, char **argv);
+int do_teardown(int argc, char **argv);
+int do_dump(int argc, char **argv);
+
+#endif

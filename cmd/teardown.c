@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * teardown: remove what prewarm made for one pin directory, and nothing
+ * else.  Root veths are deleted explicitly (their peers go with them) so
+ * their names are free when teardown returns; the namespaces' remaining
+ * devices are dismantled by the kernel in the background.  The pins go last,
+ * so an interrupted teardown can always be run again.
+ */
+#include "netns.h"
+#include "nl.h"
+#include "opts.h"
+#include "out.h"
+#include "rt.h"
+#include "slotnet.h"
+#include "state.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const struct cmd_spec teardown_spec = {
+	.name = "teardown",
+	.summary = "Remove every slot, root veth, route and pin prewarm made for the pin directory.",
+};
+
+static int remove_root_veths(const struct slotnet_config *cfg)
+{
+	struct nl_socket *nl = nl_socket_open(NETLINK_ROUTE);
+	struct rt_batch *b = nl ? rt_batch_new(nl, NULL, NULL) : NULL;
+	char name[SLOT_NAME_LEN];
+	int ret = 0;
+
+	if (!b) {
+		ret = sn_err(EXIT_FAILED, "netlink: %s", strerror(errno));
+		goto out;
+	}
+	rt_batch_tolerate(b, ENODEV);
+	for (unsigned i = 0; i < cfg->nslots; i++) {
+		slot_name(name, cfg, i);
+		rt_del_link(b, name, "removing the root veth", (int)i);
+	}
+	if (rt_batch_commit(b) < 0) {
+		const struct rt_error *e = rt_batch_error(b);
+
+		ret = sn_err(EXIT_FAILED, "slot %d: %s: %s", e->tag, e->what, strerror(e->err));
+	}
+out:
+	rt_batch_free(b);
+	nl_socket_close(nl);
+	return ret;
+}
+
+static int remove_namespaces(const struct slotnet_config *cfg)
+{
+	char name[SLOT_NAME_LEN];
+
+	for (unsigned i = 0; i < cfg->nslots; i++) {
+		slot_name(name, cfg, i);
+		if (netns_remove(name) < 0)
+			return sn_err(EXIT_FAILED, "slot %u: removing namespace %s: %s", i, name,
+				      strerror(errno));
+	}
+	return 0;
+}
+
+int do_teardown(int argc, char **argv)
+{
+	struct slotnet_config cfg;
+	struct sn_maps m;
+	char **args;
+	int nargs, ret;
+
+	ret = opts_parse(&teardown_spec, argc, argv, NULL, &args, &nargs);
+	if (ret)
+		return ret < 0 ? EXIT_DONE : ret;
+	if ((ret = need_privileges()) || (ret = pin_dir_check(g.pin_dir)))
+		return ret;
+	if (!state_exists(g.pin_dir)) {
+		/* Maps may be pinned without a configuration if the first prewarm died early. */
+		ret = state_remove(g.pin_dir);
+		if (!ret)
+			sn_info("nothing to remove in %s", g.pin_dir);
+		return ret;
+	}
+	ret = state_open(g.pin_dir, &m, &cfg);
+	if (ret == EXIT_USAGE)
+		return state_remove(g.pin_dir);
+	if (ret)
+		return ret;
+	state_close(&m);
+	if ((ret = remove_root_veths(&cfg)) || (ret = remove_namespaces(&cfg)) ||
+	    (ret = state_remove(g.pin_dir)))
+		return ret;
+	sn_info("removed %u slots (prefix %s) and the pins in %s", cfg.nslots, cfg.prefix,
+		g.pin_dir);
+	return EXIT_DONE;
+}
