@@ -41,12 +41,13 @@ struct slotnet_config {
 	__u32 outside_be;    /* network address of the outside range */
 	__u32 inside_be;     /* the slot side's underlay address, same in every slot */
 	__u32 gateway_be;    /* the root side as seen from a slot */
+	__u32 link_group;    /* netdev group of the root-side veths, for one-request teardown */
 	__u8 outside_plen;
 	__u8 inside_plen;
 	__u8 pad[2];
 	char prefix[SLOTNET_PREFIX_MAX]; /* NUL-terminated */
 };
-_Static_assert(sizeof(struct slotnet_config) == 52, "config layout");
+_Static_assert(sizeof(struct slotnet_config) == 56, "config layout");
 
 #define SLOTNET_SLOT_READY (1u << 0) /* every device, address and route in place */
 

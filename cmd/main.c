@@ -110,7 +110,11 @@ static int parse_globals(int argc, char **argv, bool multicall, int *exit_code)
 			g.quiet = true;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			g.verbose++;
-		} else if (!strcmp(a, "--pin-dir") && i + 1 < argc) {
+		} else if (!strcmp(a, "--pin-dir")) {
+			if (i + 1 >= argc) {
+				*exit_code = sn_err(EXIT_USAGE, "--pin-dir needs a value (DIR)");
+				return -1;
+			}
 			g.pin_dir = argv[++i];
 		} else if (!strncmp(a, "--pin-dir=", 10)) {
 			g.pin_dir = a + 10;

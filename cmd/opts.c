@@ -107,7 +107,7 @@ static int parse_one(const struct cmd_spec *spec, int argc, char **argv, int *i,
 		o = arg[2] ? NULL : find_short(spec, arg[1]);
 	}
 	if (!o)
-		return sn_err(EXIT_USAGE, "unknown option '%s' (see '%s -h')", arg, spec->name);
+		return sn_err(EXIT_USAGE, "unknown option '%s' (see 'slotnet %s -h')", arg, spec->name);
 	if (o->type == OPT_FLAG) {
 		if (value)
 			return sn_err(EXIT_USAGE, "--%s takes no value", o->name);
@@ -130,7 +130,7 @@ int opts_parse(const struct cmd_spec *spec, int argc, char **argv, void *out,
 
 		if (argv[i][0] != '-' || !argv[i][1]) {
 			if (n >= spec->max_args)
-				return sn_err(EXIT_USAGE, "unexpected argument '%s' (see '%s -h')",
+				return sn_err(EXIT_USAGE, "unexpected argument '%s' (see 'slotnet %s -h')",
 					      argv[i], spec->name);
 			positional[n++] = argv[i];
 			continue;

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <net/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -23,6 +24,11 @@
 #define RT_BATCH_MSGS 1024
 #define RT_RECV_SIZE (64 * 1024)
 #define RT_MAX_TOLERATED 4
+/*
+ * The kernel answers a whole batch before we read a byte: every answer
+ * (link replies are ~1 KiB) must fit the receive buffer at once.
+ */
+#define RT_RCVBUF (4 * 1024 * 1024)
 
 struct rt_label {
 	const char *what;
@@ -48,6 +54,15 @@ struct rt_batch {
 
 static uint32_t seq_counter = 1;
 
+static void grow_rcvbuf(struct nl_socket *nl)
+{
+	int size = RT_RCVBUF;
+
+	/* FORCE passes rmem_max, which root may; the plain call is the fallback. */
+	if (setsockopt(nl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(nl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
 struct rt_batch *rt_batch_new(struct nl_socket *nl, rt_reply_cb cb, void *data)
 {
 	struct rt_batch *b = calloc(1, sizeof(*b));
@@ -63,6 +78,7 @@ struct rt_batch *rt_batch_new(struct nl_socket *nl, rt_reply_cb cb, void *data)
 		return NULL;
 	}
 	b->nl = nl;
+	grow_rcvbuf(nl);
 	b->cb = cb;
 	b->cb_data = data;
 	b->first_seq = b->next_seq = seq_counter;
@@ -221,6 +237,8 @@ static void put_link_attrs(struct nlmsghdr *nlh, const struct rt_link *l)
 		nl_attr_put_u32(nlh, IFLA_MASTER, l->master);
 	if (l->netns_fd >= 0)
 		nl_attr_put_u32(nlh, IFLA_NET_NS_FD, l->netns_fd);
+	if (l->group)
+		nl_attr_put_u32(nlh, IFLA_GROUP, l->group);
 }
 
 static struct nlmsghdr *newlink_begin(struct rt_batch *b, const struct rt_link *dev,
@@ -325,24 +343,21 @@ void rt_link_up(struct rt_batch *b, int ifindex, const char *name, int master,
 	msg_end(b);
 }
 
-void rt_link_no_ipv6_addr(struct rt_batch *b, const char *name, const char *what, int tag)
-{
-	struct nlmsghdr *nlh = setlink_begin(b, 0, name, what, tag);
-	struct nlattr *af_spec = nl_attr_nest_start(nlh, IFLA_AF_SPEC);
-	struct nlattr *inet6 = nl_attr_nest_start(nlh, AF_INET6);
-
-	nl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
-	nl_attr_nest_end(nlh, inet6);
-	nl_attr_nest_end(nlh, af_spec);
-	msg_end(b);
-}
-
 void rt_del_link(struct rt_batch *b, const char *name, const char *what, int tag)
 {
 	struct nlmsghdr *nlh = msg_begin(b, RTM_DELLINK, 0, what, tag);
 
 	put_ifinfo(nlh, 0);
 	nl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	msg_end(b);
+}
+
+void rt_del_group(struct rt_batch *b, uint32_t group, const char *what, int tag)
+{
+	struct nlmsghdr *nlh = msg_begin(b, RTM_DELLINK, 0, what, tag);
+
+	put_ifinfo(nlh, 0);
+	nl_attr_put_u32(nlh, IFLA_GROUP, group);
 	msg_end(b);
 }
 
@@ -455,6 +470,7 @@ int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data)
 
 struct link_attrs {
 	const char *name;
+	uint32_t group;
 };
 
 static int link_attr_cb(const struct nlattr *attr, void *data)
@@ -463,10 +479,12 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 
 	if (nl_attr_get_type(attr) == IFLA_IFNAME && nl_attr_get_payload_len(attr) > 0)
 		la->name = nl_attr_get_str(attr);
+	else if (nl_attr_get_type(attr) == IFLA_GROUP && nl_attr_get_payload_len(attr) == 4)
+		la->group = nl_attr_get_u32(attr);
 	return NL_CB_OK;
 }
 
-int rt_link_parse(const struct nlmsghdr *nlh, int *ifindex, const char **name)
+int rt_link_parse(const struct nlmsghdr *nlh, int *ifindex, const char **name, uint32_t *group)
 {
 	const struct ifinfomsg *ifi = nl_nlmsg_get_payload(nlh);
 	struct link_attrs la = { 0 };
@@ -476,5 +494,6 @@ int rt_link_parse(const struct nlmsghdr *nlh, int *ifindex, const char **name)
 	nl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, &la);
 	*ifindex = ifi->ifi_index;
 	*name = la.name;
+	*group = la.group;
 	return 0;
 }

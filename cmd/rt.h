@@ -41,6 +41,7 @@ struct rt_link {
 	const uint8_t *mac;   /* NULL: random */
 	int master;           /* 0: none */
 	int netns_fd;         /* -1: the socket's namespace */
+	uint32_t group;       /* netdev group, 0: the default */
 };
 
 void rt_add_veth(struct rt_batch *b, const struct rt_link *dev, const struct rt_link *peer,
@@ -53,9 +54,9 @@ void rt_add_geneve(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 /* Brings a link (by ifindex, or by name when ifindex is 0) up, with an optional master. */
 void rt_link_up(struct rt_batch *b, int ifindex, const char *name, int master,
 	       const char *what, int tag);
-/* Turns IPv6 address generation off for a link, so it sends no DAD or RS. */
-void rt_link_no_ipv6_addr(struct rt_batch *b, const char *name, const char *what, int tag);
 void rt_del_link(struct rt_batch *b, const char *name, const char *what, int tag);
+/* Deletes every link of a netdev group in one request (one RCU wait, not one per link). */
+void rt_del_group(struct rt_batch *b, uint32_t group, const char *what, int tag);
 void rt_get_link(struct rt_batch *b, const char *name, const char *what, int tag);
 void rt_add_addr(struct rt_batch *b, int ifindex, uint32_t addr_be, uint8_t plen,
 		const char *what, int tag);
@@ -70,7 +71,7 @@ int rt_geneve_supported(struct nl_socket *nl);
 /* Dumps every link of the socket's namespace; cb gets each RTM_NEWLINK. */
 int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data);
 
-/* Parses an RTM_NEWLINK message: its ifindex and name (NULL when absent). */
-int rt_link_parse(const struct nlmsghdr *nlh, int *ifindex, const char **name);
+/* Parses an RTM_NEWLINK message: ifindex, name (NULL when absent) and group. */
+int rt_link_parse(const struct nlmsghdr *nlh, int *ifindex, const char **name, uint32_t *group);
 
 #endif

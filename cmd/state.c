@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "state.h"
 #include "slotnet.h"
+#include "parse.h"
 #include "slotnet.skel.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
@@ -180,6 +182,22 @@ void state_close(struct sn_maps *m)
 	}
 }
 
+static int mkdir_p(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *c = path + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*c = '/';
+	}
+	return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && g.verbose < 2)
@@ -198,7 +216,7 @@ int state_create(const char *dir, struct sn_maps *m)
 	int ret = 0;
 
 	libbpf_set_print(libbpf_print);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	if (mkdir_p(dir) < 0)
 		return sn_err(EXIT_FAILED, "creating %s: %s", dir, strerror(errno));
 	skel = slotnet_bpf__open_opts(&opts);
 	if (!skel)
@@ -255,7 +273,42 @@ int slot_write(const struct sn_maps *m, unsigned slot, const struct slotnet_slot
 	return bpf_map_update_elem(m->slots, &key, s, BPF_ANY);
 }
 
+int slot_scrub(const struct sn_maps *m, unsigned slot)
+{
+	static const struct slotnet_slot empty_slot;
+	struct slotnet_counters *zero;
+	int ncpus = libbpf_num_possible_cpus(), ret;
+	__u32 key = slot;
+
+	if (ncpus <= 0)
+		return -1;
+	zero = calloc(ncpus, sizeof(*zero));
+	if (!zero)
+		return -1;
+	ret = bpf_map_update_elem(m->slots, &key, &empty_slot, BPF_ANY);
+	if (!ret && bpf_map_delete_elem(m->bindings, &key) < 0 && errno != ENOENT)
+		ret = -1;
+	if (!ret)
+		ret = bpf_map_update_elem(m->counters, &key, zero, BPF_ANY);
+	free(zero);
+	return ret;
+}
+
 void slot_name(char buf[SLOT_NAME_LEN], const struct slotnet_config *cfg, unsigned i)
 {
 	snprintf(buf, SLOT_NAME_LEN, "%s%u", cfg->prefix, i);
+}
+
+long slot_of_name(const struct slotnet_config *cfg, const char *name)
+{
+	size_t plen = strlen(cfg->prefix);
+	const char *why;
+	uint32_t n;
+
+	/* "sn01" is nobody's: slot names have no leading zeros. */
+	if (strncmp(name, cfg->prefix, plen) || (name[plen] == '0' && name[plen + 1]))
+		return -1;
+	if (!cfg->nslots || parse_u32(name + plen, 0, cfg->nslots - 1, &n, &why) < 0)
+		return -1;
+	return n;
 }

@@ -33,9 +33,14 @@ int state_remove(const char *dir);
 
 int slot_read(const struct sn_maps *m, unsigned slot, struct slotnet_slot *s);
 int slot_write(const struct sn_maps *m, unsigned slot, const struct slotnet_slot *s);
+/* Forgets everything about a slot: entry (so not READY), binding, counters. */
+int slot_scrub(const struct sn_maps *m, unsigned slot);
 
 /* "sn17": the name of slot i's namespace and of its root-side veth. */
 #define SLOT_NAME_LEN 32
 void slot_name(char buf[SLOT_NAME_LEN], const struct slotnet_config *cfg, unsigned i);
+
+/* The slot a root link name "<prefix><n>" belongs to, or -1. */
+long slot_of_name(const struct slotnet_config *cfg, const char *name);
 
 #endif
