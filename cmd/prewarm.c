@@ -213,16 +213,14 @@ static int validate(const struct prewarm_args *a, const struct slotnet_config *c
 static int note_root_link(const struct nlmsghdr *nlh, void *data)
 {
 	struct prewarm *p = data;
-	const char *name;
-	uint32_t group;
-	int ifindex;
+	struct rt_link_info link;
 	long slot;
 
-	if (rt_link_parse(nlh, &ifindex, &name, &group) < 0 || !name)
+	if (rt_link_parse(nlh, &link) < 0 || !link.name)
 		return NL_CB_OK;
-	slot = slot_of_name(&p->cfg, name);
+	slot = slot_of_name(&p->cfg, link.name);
 	if (slot >= 0)
-		p->root_ifindex[slot] = ifindex;
+		p->root_ifindex[slot] = link.ifindex;
 	return NL_CB_OK;
 }
 
@@ -342,11 +340,32 @@ static void queue_slot_devices(struct prewarm *p, struct rt_batch *b, unsigned i
 	rt_link_up(b, SLOT_IFINDEX_TUN, NULL, 0, "bringing up " SLOT_TUN, i);
 	rt_add_route(b, 0, 0, p->cfg.gateway_be, SLOT_IFINDEX_VETH, "adding the default route", i);
 	rt_add_neigh(b, SLOT_IFINDEX_VETH, p->cfg.gateway_be, gw_mac, "adding the gateway", i);
+	/*
+	 * eth0 names its root-side peer's ifindex.  Asking the root side
+	 * instead costs O(slots): filling a veth's details there looks the
+	 * peer's namespace up in an IDR walked linearly, one entry per slot.
+	 */
+	rt_get_link(b, SLOT_VETH, "looking up the root veth", i);
+}
+
+struct peer_ctx {
+	int *ifindex;
+};
+
+static int note_peer(const struct nlmsghdr *nlh, void *data)
+{
+	struct peer_ctx *ctx = data;
+	struct rt_link_info link;
+
+	if (rt_link_parse(nlh, &link) == 0 && link.ifindex == SLOT_IFINDEX_VETH)
+		*ctx->ifindex = link.link;
+	return NL_CB_OK;
 }
 
 /* Runs in the slot's namespace: everything a slot holds, one netlink batch. */
 static int make_slot_devices(struct prewarm *p, unsigned i, const char *root_name)
 {
+	struct peer_ctx ctx = { .ifindex = &p->root_ifindex[i] };
 	struct nl_socket *nl;
 	struct rt_batch *b;
 	int ret = 0;
@@ -354,7 +373,7 @@ static int make_slot_devices(struct prewarm *p, unsigned i, const char *root_nam
 	if (make_tap(SLOT_TAP) < 0)
 		return slot_failed(i, "creating " SLOT_TAP, errno, NULL);
 	nl = nl_socket_open(NETLINK_ROUTE);
-	b = nl ? rt_batch_new(nl, NULL, NULL) : NULL;
+	b = nl ? rt_batch_new(nl, note_peer, &ctx) : NULL;
 	if (!b) {
 		ret = slot_failed(i, "netlink socket", errno, NULL);
 		goto out;
@@ -364,6 +383,8 @@ static int make_slot_devices(struct prewarm *p, unsigned i, const char *root_nam
 		const struct rt_error *e = rt_batch_error(b);
 
 		ret = slot_failed(i, e->what, e->err, e->extack);
+	} else if (!p->root_ifindex[i]) {
+		ret = slot_failed(i, "looking up the root veth", ENODEV, NULL);
 	}
 out:
 	rt_batch_free(b);
@@ -421,11 +442,6 @@ static int disable_root_ipv6(struct prewarm *p, unsigned slot, const char *name)
 	return 0;
 }
 
-static int note_new_link(const struct nlmsghdr *nlh, void *data)
-{
-	return note_root_link(nlh, data);
-}
-
 static int commit_root(struct rt_batch *b)
 {
 	const struct rt_error *e;
@@ -438,33 +454,29 @@ static int commit_root(struct rt_batch *b)
 	return slot_failed(e->tag, e->what, e->err, e->extack);
 }
 
-/* The root side of a chunk: veths up, then routes and neighbours to them. */
+/* The root side of a chunk, one batch: veths up, routes and neighbours to them. */
 static int wire_root(struct prewarm *p, const unsigned *slots, unsigned n)
 {
 	static const uint8_t veth_mac[6] = SLOT_VETH_MAC;
-	struct rt_batch *b = rt_batch_new(p->root_nl, note_new_link, p);
+	struct rt_batch *b = rt_batch_new(p->root_nl, NULL, NULL);
 	char name[SLOT_NAME_LEN];
-	int ret;
+	int ret = 0;
 
 	if (!b)
 		return sn_err(EXIT_FAILED, "%s", strerror(errno));
 	for (unsigned k = 0; k < n; k++) {
-		slot_name(name, &p->cfg, slots[k]);
-		if (p->have_ipv6 && (ret = disable_root_ipv6(p, slots[k], name)))
-			goto out;
-		rt_link_up(b, 0, name, 0, "bringing up the root veth", slots[k]);
-		rt_get_link(b, name, "looking up the root veth", slots[k]);
-	}
-	ret = commit_root(b);
-	for (unsigned k = 0; k < n && !ret; k++) {
 		unsigned i = slots[k];
+		int ifindex = p->root_ifindex[i];
 		uint32_t outside = cidr_host(p->cfg.outside_be, p->cfg.outside_plen, i);
 
-		rt_add_route(b, outside, 32, 0, p->root_ifindex[i], "routing the outside address", i);
-		rt_add_neigh(b, p->root_ifindex[i], outside, veth_mac, "adding the slot's neighbour", i);
+		slot_name(name, &p->cfg, i);
+		if (p->have_ipv6 && (ret = disable_root_ipv6(p, i, name)))
+			goto out;
+		rt_link_up(b, ifindex, NULL, 0, "bringing up the root veth", i);
+		rt_add_route(b, outside, 32, 0, ifindex, "routing the outside address", i);
+		rt_add_neigh(b, ifindex, outside, veth_mac, "adding the slot's neighbour", i);
 	}
-	if (!ret)
-		ret = commit_root(b);
+	ret = commit_root(b);
 out:
 	rt_batch_free(b);
 	return ret;

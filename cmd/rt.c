@@ -468,32 +468,36 @@ int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data)
 	return ret == NL_CB_ERROR ? -1 : 0;
 }
 
-struct link_attrs {
-	const char *name;
-	uint32_t group;
-};
-
 static int link_attr_cb(const struct nlattr *attr, void *data)
 {
-	struct link_attrs *la = data;
+	struct rt_link_info *info = data;
+	uint16_t len = nl_attr_get_payload_len(attr);
 
-	if (nl_attr_get_type(attr) == IFLA_IFNAME && nl_attr_get_payload_len(attr) > 0)
-		la->name = nl_attr_get_str(attr);
-	else if (nl_attr_get_type(attr) == IFLA_GROUP && nl_attr_get_payload_len(attr) == 4)
-		la->group = nl_attr_get_u32(attr);
+	switch (nl_attr_get_type(attr)) {
+	case IFLA_IFNAME:
+		if (len > 0)
+			info->name = nl_attr_get_str(attr);
+		break;
+	case IFLA_GROUP:
+		if (len == 4)
+			info->group = nl_attr_get_u32(attr);
+		break;
+	case IFLA_LINK:
+		if (len == 4)
+			info->link = (int)nl_attr_get_u32(attr);
+		break;
+	}
 	return NL_CB_OK;
 }
 
-int rt_link_parse(const struct nlmsghdr *nlh, int *ifindex, const char **name, uint32_t *group)
+int rt_link_parse(const struct nlmsghdr *nlh, struct rt_link_info *info)
 {
 	const struct ifinfomsg *ifi = nl_nlmsg_get_payload(nlh);
-	struct link_attrs la = { 0 };
 
+	memset(info, 0, sizeof(*info));
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return -1;
-	nl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, &la);
-	*ifindex = ifi->ifi_index;
-	*name = la.name;
-	*group = la.group;
+	nl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, info);
+	info->ifindex = ifi->ifi_index;
 	return 0;
 }

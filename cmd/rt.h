@@ -71,7 +71,14 @@ int rt_geneve_supported(struct nl_socket *nl);
 /* Dumps every link of the socket's namespace; cb gets each RTM_NEWLINK. */
 int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data);
 
-/* Parses an RTM_NEWLINK message: ifindex, name (NULL when absent) and group. */
-int rt_link_parse(const struct nlmsghdr *nlh, int *ifindex, const char **name, uint32_t *group);
+struct rt_link_info {
+	int ifindex;
+	const char *name;   /* NULL when absent */
+	uint32_t group;
+	int link;           /* IFLA_LINK: a veth's peer, in the peer's namespace; 0 when absent */
+};
+
+/* Parses an RTM_NEWLINK message. */
+int rt_link_parse(const struct nlmsghdr *nlh, struct rt_link_info *info);
 
 #endif

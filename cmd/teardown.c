@@ -32,17 +32,15 @@ struct root_links {
 static int classify_link(const struct nlmsghdr *nlh, void *data)
 {
 	struct root_links *rl = data;
-	const char *name;
-	uint32_t group;
-	int ifindex;
+	struct rt_link_info link;
 	long slot;
 
-	if (rt_link_parse(nlh, &ifindex, &name, &group) < 0 || !name)
+	if (rt_link_parse(nlh, &link) < 0 || !link.name)
 		return NL_CB_OK;
-	slot = slot_of_name(rl->cfg, name);
-	if (slot < 0 && group == rl->cfg->link_group)
+	slot = slot_of_name(rl->cfg, link.name);
+	if (slot < 0 && link.group == rl->cfg->link_group)
 		rl->foreign_in_group = true;
-	else if (slot >= 0 && group != rl->cfg->link_group)
+	else if (slot >= 0 && link.group != rl->cfg->link_group)
 		rl->ungrouped[slot] = true;
 	return NL_CB_OK;
 }

@@ -49,14 +49,8 @@ load helpers
 }
 
 @test "dump reports a half-made slot as incomplete" {
-    sn -q prewarm --slots 600 --prefix "$P" --tunnel vxlan &
-    pid=$!
-    for _ in $(seq 1 500); do
-        [ "$(slot_count)" -ge 100 ] && break
-        sleep 0.01
-    done
-    kill -9 $pid
-    wait $pid || true
+    sn_background -q prewarm --slots 600 --prefix "$P" --tunnel vxlan
+    kill_prewarm_after 100
     run sn -j dump
     assert_status 0
     [ "$(echo "$output" | jq '[.slots[] | select(.state == "incomplete")] | length')" -gt 0 ]

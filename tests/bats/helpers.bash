@@ -1,16 +1,54 @@
-# Shared by every .bats file.  Each test gets a throwaway worker namespace
-# (standing in for the host's root namespace), its own pin directory and
-# its own slot prefix, and removes all of them afterwards, pass or fail.
+# Shared by every .bats file (load helpers).
+#
+# Each test runs slotnet in a throwaway "worker" namespace of its own, which
+# stands in for the host's root namespace, with its own pin directory and slot
+# prefix; teardown() removes all of it, pass or fail.  Nothing here touches the
+# machine's real root namespace, its routes or its iptables, and no test sends
+# a packet anywhere.
+#
+# Names: bats runs every test in a process of its own, so $$ is unique among
+# the tests alive on this machine, whoever runs them.  P = letter + pid + 'x':
+# at most 9 characters (pid_max is 2^22), leaving 6 for slot numbers and
+# suffixes, and never ending in a digit.  Every name a test makes starts with
+# P (slots P0.., decoys Pd0, a second prefix Po0..), and no other test's name
+# can start with P because P ends in 'x'.
 
-SLOTNET=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/slotnet
+bats_require_minimum_version 1.5.0
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+SLOTNET=$REPO/build/slotnet
+# No slotnet run in this suite should get near this; it only stops a hang.
+SN_TIMEOUT=${SN_TIMEOUT:-120}
+
+# In-slot constants (the slot anatomy every prewarmed slot has).
+INSIDE_ADDR=169.254.1.2
+GATEWAY_ADDR=169.254.1.1
+SLOT_MAC=02:73:6e:00:00:02  # eth0, inside the slot
+ROOT_MAC=02:73:6e:00:00:01  # the root-side veth; also the slot's gateway
+DUMMY_VNI_BASE=16000000
+DEFAULT_REMOTE=192.0.2.1
+DEFAULT_OUTSIDE=100.64.0.0/16
+
+pick_names() {
+    local c
+    for c in b c d e f g h k m; do
+        P="$c$$x"
+        if [[ ! -e /run/netns/snw-$P && ! -e /sys/fs/bpf/snt-$P ]] &&
+            ! compgen -G "/run/netns/$P*" >/dev/null &&
+            ! compgen -G "/sys/fs/bpf/snt-$P-*" >/dev/null; then
+            W="snw-$P"
+            PIN="/sys/fs/bpf/snt-$P"
+            return 0
+        fi
+    done
+    echo "no unused test names for pid $$" >&2
+    return 1
+}
 
 setup_worker() {
-    local file
-    file=$(basename "$BATS_TEST_FILENAME" .bats)
-    # A letter, digits, a letter: unique per run and test, never ending in a digit.
-    P="t$(( $$ % 1000 ))${file:0:1}${BATS_TEST_NUMBER}x"
-    W="snw-$P"
-    PIN="/sys/fs/bpf/snt-$P"
+    pick_names
+    # For zz_leftovers.bats, which checks after the whole run.
+    echo "$P" >>"$BATS_RUN_TMPDIR/slotnet-names"
     ip netns add "$W"
     ip -n "$W" link set lo up
 }
@@ -18,14 +56,23 @@ setup_worker() {
 teardown_worker() {
     [[ -n ${W:-} ]] || return 0
     local pin ns
-    # Tests may add pin directories and prefixes of their own, all starting with ours.
+    if [[ -n ${SN_PID:-} ]]; then
+        kill -9 "$SN_PID" 2>/dev/null || true
+        wait "$SN_PID" 2>/dev/null || true
+    fi
+    # The test's pin directory and any it added (all named "$PIN-*").
     for pin in "$PIN" "$PIN"-*; do
         [[ -e $pin ]] || continue
-        nsenter --net="/run/netns/$W" "$SLOTNET" -q --pin-dir "$pin" teardown >/dev/null 2>&1 || true
+        if [[ -e /run/netns/$W ]]; then
+            timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$W" "$SLOTNET" -q --pin-dir "$pin" \
+                teardown >/dev/null 2>&1 || true
+        fi
         rm -rf "$pin"
     done
-    for ns in $(ip netns list | awk '{print $1}'); do
-        [[ $ns == "$P"* ]] && ip netns del "$ns"
+    # Whatever slotnet left (or a test made): every such name starts with P.
+    for ns in /run/netns/"$P"*; do
+        [[ -e $ns ]] || continue
+        ip netns del "${ns##*/}" 2>/dev/null || true
     done
     ip netns del "$W" 2>/dev/null || true
 }
@@ -33,29 +80,209 @@ teardown_worker() {
 setup() { setup_worker; }
 teardown() { teardown_worker; }
 
-# slotnet inside the worker, with this test's pin directory.
-sn() { nsenter --net="/run/netns/$W" "$SLOTNET" --pin-dir "$PIN" "$@"; }
+# slotnet inside the worker, without and with this test's pin directory.
+snw() { timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$W" "$SLOTNET" "$@"; }
+sn() { snw --pin-dir "$PIN" "$@"; }
 
-slot_count() { ip netns list | awk '{print $1}' | grep -cE "^${P}[0-9]+$" || true; }
-root_veth_count() { ip -n "$W" -o link show | grep -cE ": ${P}[0-9]+@" || true; }
+# slotnet in the background as a direct child (nsenter execs it, no shell in
+# between), so that kill -9 "$SN_PID" hits slotnet itself.
+sn_background() {
+    nsenter --net="/run/netns/$W" "$SLOTNET" --pin-dir "$PIN" "$@" &
+    SN_PID=$!
+}
 
-# Nothing made: no slot namespace, no pin directory, no link but lo in the worker.
+# Waits until a background prewarm of N slots has made at least MIN slot
+# namespaces but has not finished, then kills it with SIGKILL.  prewarm works
+# in chunks of 64 slots (all of a chunk's namespaces, then their devices, then
+# the root side), so with MIN > 64 the kill lands after at least one whole
+# chunk and inside a later one.
+kill_prewarm_midway() { # MIN N
+    local min=$1 n=$2 made=0 i
+    [[ $(cat "/proc/$SN_PID/comm" 2>/dev/null) == slotnet ]] || {
+        echo "background pid $SN_PID is not slotnet" >&2
+        return 1
+    }
+    for ((i = 0; i < 6000; i++)); do
+        made=$(slot_count)
+        ((made >= min)) && break
+        kill -0 "$SN_PID" 2>/dev/null || break
+        sleep 0.005
+    done
+    kill -9 "$SN_PID" 2>/dev/null || true
+    wait "$SN_PID" 2>/dev/null || true
+    SN_PID=
+    made=$(slot_count)
+    KILLED_AT=$made
+    if ((made < min)) || [[ $(root_veth_count) -ge $n ]]; then
+        echo "the kill did not land midway: $made namespaces, $(root_veth_count) root veths of $n" >&2
+        return 1
+    fi
+}
+
+# Slot namespaces of this test's prefix (P0, P1, ...), and their count.
+slot_names() { ls /run/netns | grep -E "^${P}[0-9]+$" || true; }
+slot_count() { slot_names | wc -l; }
+# Root-side veths in the worker named P<number>.
+root_veth_names() { ip -n "$W" -o link show type veth | grep -oE "^[0-9]+: ${P}[0-9]+@" | sed 's/^[0-9]*: //; s/@$//' || true; }
+root_veth_count() { root_veth_names | wc -l; }
+
+# The I-th host address of CIDR (I from 0: the first host is network + 1).
+nth_host() { # CIDR I
+    local a b c d n
+    IFS=. read -r a b c d <<<"${1%/*}"
+    n=$(((a << 24 | b << 16 | c << 8 | d) + $2 + 1))
+    echo "$((n >> 24 & 255)).$((n >> 16 & 255)).$((n >> 8 & 255)).$((n & 255))"
+}
+
+# A sysctl as seen from inside network namespace NS (a /run/netns name).
+netns_sysctl() { # NS KEY
+    nsenter --net="/run/netns/$1" cat "/proc/sys/${2//.//}"
+}
+
+# name -> ifindex of every link in the worker, "NAME IFINDEX" per line, sorted.
+worker_ifindexes() { ip -n "$W" -j link show | jq -r '.[] | "\(.ifname) \(.ifindex)"' | sort; }
+# name -> inode of every slot namespace of this prefix, sorted.
+slot_inodes() {
+    local s
+    for s in $(slot_names); do echo "$s $(stat -L -c %i "/run/netns/$s")"; done | sort
+}
+
+# Exactly the root side N slots need: one /32 route and one permanent
+# neighbour per slot, to the slot's outside address through its veth, and
+# nothing else of this prefix.
+assert_root_routes_and_neighbours() { # N [OUTSIDE-CIDR]
+    local n=$1 cidr=${2:-$DEFAULT_OUTSIDE} i expected_routes expected_neigh actual
+    expected_routes=$(for ((i = 0; i < n; i++)); do
+        echo "$(nth_host "$cidr" "$i") dev $P$i scope link"
+    done | sort)
+    actual=$(ip -n "$W" -j -4 route show | jq -r '.[] | "\(.dst) dev \(.dev) scope \(.scope)"' |
+        grep -E " dev ${P}[0-9]+ " | sort)
+    if [[ $actual != "$expected_routes" ]]; then
+        echo "root routes differ from the expected $n:" >&2
+        diff <(echo "$expected_routes") <(echo "$actual") | head -20 >&2
+        return 1
+    fi
+    expected_neigh=$(for ((i = 0; i < n; i++)); do
+        echo "$(nth_host "$cidr" "$i") dev $P$i lladdr $SLOT_MAC PERMANENT"
+    done | sort)
+    actual=$(ip -n "$W" -j -4 neigh show | jq -r '.[] | "\(.dst) dev \(.dev) lladdr \(.lladdr) \(.state | join(","))"' |
+        grep -E " dev ${P}[0-9]+ " | sort)
+    if [[ $actual != "$expected_neigh" ]]; then
+        echo "root neighbours differ from the expected $n:" >&2
+        diff <(echo "$expected_neigh") <(echo "$actual") | head -20 >&2
+        return 1
+    fi
+}
+
+# Every slot 0..N-1 exists and holds exactly lo, tap0, eth0, br0 and tun0,
+# its tunnel carrying its own dummy VNI: one `ip` call per slot.
+assert_all_slots_whole() { # N
+    local n=$1 i got want
+    [[ $(slot_count) -eq $n ]] || { echo "$(slot_count) slot namespaces, expected $n" >&2; return 1; }
+    [[ $(root_veth_count) -eq $n ]] || { echo "$(root_veth_count) root veths, expected $n" >&2; return 1; }
+    for ((i = 0; i < n; i++)); do
+        got=$(ip -n "$P$i" -j -d link show |
+            jq -r '[.[] | "\(.ifname)=\(.linkinfo.info_kind // "-")\(if .ifname == "tun0" then ":\(.linkinfo.info_data.id)" else "" end)"] | sort | join(" ")')
+        want="br0=bridge eth0=veth lo=- tap0=tun tun0=vxlan:$((DUMMY_VNI_BASE + i))"
+        if [[ $got != "$want" ]]; then
+            echo "slot $i holds '$got', expected '$want'" >&2
+            return 1
+        fi
+    done
+}
+
+# fail MESSAGE: print it and fail the calling assertion.
+fail() { echo "$*" >&2; return 1; }
+
+expect_eq() { # ACTUAL EXPECTED WHAT
+    [[ $1 == "$2" ]] || fail "$3: got '$1', expected '$2'"
+}
+
+# The whole anatomy of slot I, inside it and on the root side, exactly.
+assert_slot_anatomy() { # I [REMOTE] [OUTSIDE-CIDR]
+    local i=$1 remote=${2:-$DEFAULT_REMOTE} cidr=${3:-$DEFAULT_OUTSIDE}
+    local s=$P$i outside links j root_ifx dev
+    outside=$(nth_host "$cidr" "$i")
+    links=$(ip -n "$s" -j -d link show)
+    j() { jq -r "$@" <<<"$links"; }
+
+    # Exactly these links, with the fixed ifindexes snapshots rely on.
+    expect_eq "$(j '[.[].ifname] | sort | join(" ")')" "br0 eth0 lo tap0 tun0" "slot $i: links"
+    expect_eq "$(j '.[] | select(.ifname == "eth0") | .ifindex')" 100 "slot $i: eth0 ifindex"
+    expect_eq "$(j '.[] | select(.ifname == "br0") | .ifindex')" 101 "slot $i: br0 ifindex"
+    expect_eq "$(j '.[] | select(.ifname == "tun0") | .ifindex')" 102 "slot $i: tun0 ifindex"
+
+    # eth0: a veth, its fixed MAC, up with carrier (its peer is up).
+    expect_eq "$(j '.[] | select(.ifname == "eth0") |
+        "\(.linkinfo.info_kind) \(.address) \(.operstate) \(.flags | index("UP") != null)"')" \
+        "veth $SLOT_MAC UP true" "slot $i: eth0"
+    # br0: a bridge without multicast snooping (it sends no IGMP/MLD queries), up.
+    expect_eq "$(j '.[] | select(.ifname == "br0") |
+        "\(.linkinfo.info_kind) mcast_snooping=\(.linkinfo.info_data.mcast_snooping) \(.flags | index("UP") != null)"')" \
+        "bridge mcast_snooping=0 true" "slot $i: br0"
+    # tun0: VXLAN with the slot's dummy VNI, the configured remote, local = eth0's address, port 4789, in br0, up.
+    expect_eq "$(j '.[] | select(.ifname == "tun0") | .linkinfo.info_data as $d |
+        "\(.linkinfo.info_kind) id=\($d.id) remote=\($d.remote) local=\($d.local) port=\($d.port) master=\(.master) \(.flags | index("UP") != null)"')" \
+        "vxlan id=$((DUMMY_VNI_BASE + i)) remote=$remote local=$INSIDE_ADDR port=4789 master=br0 true" "slot $i: tun0"
+    # tap0: a persistent tap (no owner process) in br0, administratively up.
+    expect_eq "$(j '.[] | select(.ifname == "tap0") | .linkinfo.info_data as $d |
+        "\(.linkinfo.info_kind) type=\($d.type) persist=\($d.persist) master=\(.master) \(.flags | index("UP") != null)"')" \
+        "tun type=tap persist=true master=br0 true" "slot $i: tap0"
+
+    # Addresses: 169.254.1.2/30 on eth0 and nothing else at all (no IPv6 anywhere).
+    expect_eq "$(ip -n "$s" -j addr show | jq -r '[.[] | .ifname as $n | .addr_info[] | "\($n) \(.family) \(.local)/\(.prefixlen)"] | join(",")')" \
+        "eth0 inet $INSIDE_ADDR/30" "slot $i: addresses"
+    # Routes: the default via the gateway, and eth0's connected /30.
+    expect_eq "$(ip -n "$s" -j -4 route show | jq -r '[.[] | "\(.dst) via=\(.gateway // "-") dev=\(.dev)"] | sort | join(",")')" \
+        "169.254.1.0/30 via=- dev=eth0,default via=$GATEWAY_ADDR dev=eth0" "slot $i: routes"
+    expect_eq "$(ip -n "$s" -j -6 route show | jq length)" 0 "slot $i: IPv6 routes"
+    # The gateway's neighbour entry is permanent: no ARP before the slot is bound.
+    expect_eq "$(ip -n "$s" -j neigh show | jq -r '[.[] | "\(.dst) dev=\(.dev) lladdr=\(.lladdr) \(.state | join(","))"] | join(";")')" \
+        "$GATEWAY_ADDR dev=eth0 lladdr=$ROOT_MAC PERMANENT" "slot $i: neighbours"
+    # IPv6 off in the slot: the namespace's default and every device in it.
+    for dev in default eth0 br0 tun0 tap0; do
+        expect_eq "$(netns_sysctl "$s" "net.ipv6.conf.$dev.disable_ipv6")" 1 "slot $i: $dev disable_ipv6"
+    done
+
+    # Root side: the veth P<i>, its fixed MAC, up, peer = eth0 (ifindex 100) in the slot.
+    root_ifx=$(ip -n "$W" -j link show "$s" | jq -r '.[0].ifindex')
+    expect_eq "$(ip -n "$W" -j -d link show "$s" | jq -r '.[0] |
+        "\(.linkinfo.info_kind) \(.address) \(.operstate) peer=\(.link_index)"')" \
+        "veth $ROOT_MAC UP peer=100" "slot $i: root veth $s"
+    [[ $(ip -n "$W" -o link show "$s") == *" link-netns $s "* ]] ||
+        fail "slot $i: root veth $s: its peer is not in namespace $s: $(ip -n "$W" -o link show "$s")"
+    expect_eq "$(ip -n "$s" -j link show eth0 | jq -r '.[0].link_index')" "$root_ifx" \
+        "slot $i: eth0's peer ifindex (the root veth's)"
+    # No IPv6 on the root veth either: nothing is sent from it before bind.
+    expect_eq "$(netns_sysctl "$W" "net.ipv6.conf.$s.disable_ipv6")" 1 "slot $i: root veth disable_ipv6"
+    expect_eq "$(ip -n "$W" -j addr show "$s" | jq -r '.[0].addr_info | length')" 0 "slot $i: root veth addresses"
+    # The slot's outside address: a /32 route and a permanent neighbour through its veth.
+    expect_eq "$(ip -n "$W" -j -4 route show dev "$s" | jq -r '[.[] | "\(.dst) scope=\(.scope)"] | join(",")')" \
+        "$outside scope=link" "slot $i: root routes through $s"
+    expect_eq "$(ip -n "$W" -j -4 neigh show dev "$s" | jq -r '[.[] | "\(.dst) lladdr=\(.lladdr) \(.state | join(","))"] | join(";")')" \
+        "$outside lladdr=$SLOT_MAC PERMANENT" "slot $i: root neighbours on $s"
+}
+
+# Nothing made: no slot namespace, no pin directory, only lo in the worker
+# and no route there.
 assert_nothing_created() {
-    [ "$(slot_count)" -eq 0 ]
-    [ ! -e "$PIN" ]
-    [ "$(ip -n "$W" -o link show | wc -l)" -eq 1 ]
+    local links
+    [[ $(compgen -G "/run/netns/$P*" | wc -l) -eq 0 ]] ||
+        fail "namespaces were created: $(compgen -G "/run/netns/$P*" | head -5)"
+    [[ ! -e $PIN ]] || fail "pin directory $PIN was created"
+    links=$(ip -n "$W" -j link show | jq -r '[.[].ifname] | join(" ")')
+    expect_eq "$links" lo "links in the worker"
+    expect_eq "$(ip -n "$W" -j -4 route show | jq length)" 0 "routes in the worker"
 }
 
 assert_status() {
-    if [ "$status" -ne "$1" ]; then
-        echo "expected exit $1, got $status; output: $output" >&2
-        return 1
-    fi
+    [[ $status -eq $1 ]] || fail "expected exit $1, got $status; output: $output"
 }
 
 assert_output_has() {
-    if [[ $output != *"$1"* ]]; then
-        echo "output lacks '$1': $output" >&2
-        return 1
-    fi
+    [[ $output == *"$1"* ]] || fail "output lacks '$1': $output"
+}
+
+assert_output_lacks() {
+    [[ $output != *"$1"* ]] || fail "output has '$1': $output"
 }

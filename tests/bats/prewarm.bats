@@ -68,14 +68,8 @@ load helpers
 }
 
 @test "prewarm interrupted by kill -9 converges when run again" {
-    sn -q prewarm --slots 800 --prefix "$P" --tunnel vxlan &
-    pid=$!
-    for _ in $(seq 1 500); do
-        [ "$(slot_count)" -ge 100 ] && break
-        sleep 0.01
-    done
-    kill -9 $pid
-    wait $pid || true
+    sn_background -q prewarm --slots 800 --prefix "$P" --tunnel vxlan
+    kill_prewarm_after 100
     made=$(slot_count)
     echo "killed after $made namespaces" >&3
     [ "$made" -lt 800 ]

@@ -52,14 +52,8 @@ load helpers
 }
 
 @test "teardown after a prewarm killed midway removes everything" {
-    sn -q prewarm --slots 600 --prefix "$P" --tunnel vxlan &
-    pid=$!
-    for _ in $(seq 1 500); do
-        [ "$(slot_count)" -ge 50 ] && break
-        sleep 0.01
-    done
-    kill -9 $pid
-    wait $pid || true
+    sn_background -q prewarm --slots 600 --prefix "$P" --tunnel vxlan
+    kill_prewarm_after 50
     run sn teardown
     assert_status 0
     [ "$(slot_count)" -eq 0 ]
