@@ -27,16 +27,21 @@ static const struct cmd cmds[] = {
 	{ 0 },
 };
 
+static void vreport(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "slotnet: %s%s", g.cmd ? g.cmd : "", g.cmd ? ": " : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int sn_err(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "slotnet: %s%s", g.cmd ? g.cmd : "", g.cmd ? ": " : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return code;
 }
 
@@ -46,11 +51,9 @@ void sn_info(const char *fmt, ...)
 
 	if (g.quiet)
 		return;
-	fprintf(stderr, "slotnet: %s: ", g.cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void sn_debug(const char *fmt, ...)
@@ -59,11 +62,9 @@ void sn_debug(const char *fmt, ...)
 
 	if (!g.verbose)
 		return;
-	fprintf(stderr, "slotnet: %s: ", g.cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vreport(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void usage(FILE *f)

@@ -251,36 +251,44 @@ static struct nlmsghdr *newlink_begin(struct rt_batch *b, const struct rt_link *
 	return nlh;
 }
 
+/* Opens IFLA_LINKINFO { KIND, DATA { ... } }; the caller adds DATA's attributes. */
+static struct nlattr *linkinfo_begin(struct nlmsghdr *nlh, const char *kind, struct nlattr **data)
+{
+	struct nlattr *linkinfo = nl_attr_nest_start(nlh, IFLA_LINKINFO);
+
+	nl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	*data = nl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	return linkinfo;
+}
+
+static void linkinfo_end(struct nlmsghdr *nlh, struct nlattr *linkinfo, struct nlattr *data)
+{
+	nl_attr_nest_end(nlh, data);
+	nl_attr_nest_end(nlh, linkinfo);
+}
+
 void rt_add_veth(struct rt_batch *b, const struct rt_link *dev, const struct rt_link *peer,
 		const char *what, int tag)
 {
 	struct nlmsghdr *nlh = newlink_begin(b, dev, what, tag);
-	struct nlattr *linkinfo = nl_attr_nest_start(nlh, IFLA_LINKINFO);
-	struct nlattr *data, *peer_info;
+	struct nlattr *data, *linkinfo = linkinfo_begin(nlh, "veth", &data);
+	struct nlattr *peer_info = nl_attr_nest_start(nlh, VETH_INFO_PEER);
 
-	nl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = nl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	peer_info = nl_attr_nest_start(nlh, VETH_INFO_PEER);
 	put_ifinfo(nlh, peer->ifindex);
 	put_link_attrs(nlh, peer);
 	nl_attr_nest_end(nlh, peer_info);
-	nl_attr_nest_end(nlh, data);
-	nl_attr_nest_end(nlh, linkinfo);
+	linkinfo_end(nlh, linkinfo, data);
 	msg_end(b);
 }
 
 void rt_add_bridge(struct rt_batch *b, const struct rt_link *dev, const char *what, int tag)
 {
 	struct nlmsghdr *nlh = newlink_begin(b, dev, what, tag);
-	struct nlattr *linkinfo = nl_attr_nest_start(nlh, IFLA_LINKINFO);
-	struct nlattr *data;
+	struct nlattr *data, *linkinfo = linkinfo_begin(nlh, "bridge", &data);
 
-	nl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-	data = nl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	/* With snooping on, a bridge sends IGMP/MLD queries as it comes up. */
 	nl_attr_put_u8(nlh, IFLA_BR_MCAST_SNOOPING, 0);
-	nl_attr_nest_end(nlh, data);
-	nl_attr_nest_end(nlh, linkinfo);
+	linkinfo_end(nlh, linkinfo, data);
 	msg_end(b);
 }
 
@@ -288,17 +296,13 @@ void rt_add_vxlan(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 		 uint32_t local_be, uint32_t remote_be, const char *what, int tag)
 {
 	struct nlmsghdr *nlh = newlink_begin(b, dev, what, tag);
-	struct nlattr *linkinfo = nl_attr_nest_start(nlh, IFLA_LINKINFO);
-	struct nlattr *data;
+	struct nlattr *data, *linkinfo = linkinfo_begin(nlh, "vxlan", &data);
 
-	nl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
-	data = nl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	nl_attr_put_u32(nlh, IFLA_VXLAN_ID, vni);
 	nl_attr_put_u32(nlh, IFLA_VXLAN_LOCAL, local_be);
 	nl_attr_put_u32(nlh, IFLA_VXLAN_GROUP, remote_be);
 	nl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(VXLAN_PORT));
-	nl_attr_nest_end(nlh, data);
-	nl_attr_nest_end(nlh, linkinfo);
+	linkinfo_end(nlh, linkinfo, data);
 	msg_end(b);
 }
 
@@ -306,16 +310,12 @@ void rt_add_geneve(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 		  uint32_t remote_be, const char *what, int tag)
 {
 	struct nlmsghdr *nlh = newlink_begin(b, dev, what, tag);
-	struct nlattr *linkinfo = nl_attr_nest_start(nlh, IFLA_LINKINFO);
-	struct nlattr *data;
+	struct nlattr *data, *linkinfo = linkinfo_begin(nlh, "geneve", &data);
 
-	nl_attr_put_strz(nlh, IFLA_INFO_KIND, "geneve");
-	data = nl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	nl_attr_put_u32(nlh, IFLA_GENEVE_ID, vni);
 	nl_attr_put_u32(nlh, IFLA_GENEVE_REMOTE, remote_be);
 	nl_attr_put_u16(nlh, IFLA_GENEVE_PORT, htons(GENEVE_PORT));
-	nl_attr_nest_end(nlh, data);
-	nl_attr_nest_end(nlh, linkinfo);
+	linkinfo_end(nlh, linkinfo, data);
 	msg_end(b);
 }
 
