@@ -158,8 +158,7 @@ int do_dump(int argc, char **argv)
 	ret = opts_parse(&dump_spec, argc, argv, NULL, &args, &nargs);
 	if (ret)
 		return ret < 0 ? EXIT_DONE : ret;
-	ret = state_open(g.pin_dir, &m, &cfg);
-	if (ret)
+	if ((ret = need_privileges()) || (ret = state_open(g.pin_dir, &m, &cfg)))
 		return ret;
 	if (nargs == 1) {
 		const char *why;

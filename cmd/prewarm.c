@@ -428,9 +428,10 @@ static int make_devices(struct prewarm *p, const unsigned *slots, unsigned n, co
 
 /*
  * IPv6 off on the root veth before it comes up.  Address generation "none"
- * is not enough: every IPv6 device that comes up adds its own ff00::/8
- * route, all on one FIB node, and each addition walks the others (0.1 ms
- * per slot at the first slot, 1.1 ms at the 4,000th).
+ * alone is not enough: every IPv6 device that comes up adds its own
+ * ff00::/8 route, all on one FIB node, and each addition walks the others
+ * (0.1 ms per slot at the first slot, 1.1 ms at the 4,000th).  The veth
+ * also gets "none", for when someone turns IPv6 back on.
  */
 static int disable_root_ipv6(struct prewarm *p, unsigned slot, const char *name)
 {
@@ -470,9 +471,13 @@ static int wire_root(struct prewarm *p, const unsigned *slots, unsigned n)
 		uint32_t outside = cidr_host(p->cfg.outside_be, p->cfg.outside_plen, i);
 
 		slot_name(name, &p->cfg, i);
-		if (p->have_ipv6 && (ret = disable_root_ipv6(p, i, name)))
-			goto out;
-		rt_link_up(b, ifindex, NULL, 0, "bringing up the root veth", i);
+		if (p->have_ipv6) {
+			if ((ret = disable_root_ipv6(p, i, name)))
+				goto out;
+			rt_link_up_no_ipv6_addr(b, ifindex, "bringing up the root veth", i);
+		} else {
+			rt_link_up(b, ifindex, NULL, 0, "bringing up the root veth", i);
+		}
 		rt_add_route(b, outside, 32, 0, ifindex, "routing the outside address", i);
 		rt_add_neigh(b, ifindex, outside, veth_mac, "adding the slot's neighbour", i);
 	}

@@ -343,6 +343,22 @@ void rt_link_up(struct rt_batch *b, int ifindex, const char *name, int master,
 	msg_end(b);
 }
 
+void rt_link_up_no_ipv6_addr(struct rt_batch *b, int ifindex, const char *what, int tag)
+{
+	struct nlmsghdr *nlh = setlink_begin(b, ifindex, NULL, what, tag);
+	struct ifinfomsg *ifi = nl_nlmsg_get_payload(nlh);
+	struct nlattr *af_spec, *inet6;
+
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	af_spec = nl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet6 = nl_attr_nest_start(nlh, AF_INET6);
+	nl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	nl_attr_nest_end(nlh, inet6);
+	nl_attr_nest_end(nlh, af_spec);
+	msg_end(b);
+}
+
 void rt_del_link(struct rt_batch *b, const char *name, const char *what, int tag)
 {
 	struct nlmsghdr *nlh = msg_begin(b, RTM_DELLINK, 0, what, tag);

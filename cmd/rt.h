@@ -54,6 +54,11 @@ void rt_add_geneve(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 /* Brings a link (by ifindex, or by name when ifindex is 0) up, with an optional master. */
 void rt_link_up(struct rt_batch *b, int ifindex, const char *name, int master,
 	       const char *what, int tag);
+/*
+ * Brings a link up with IPv6 address generation off, so it stays silent
+ * even if IPv6 is turned back on for it later.
+ */
+void rt_link_up_no_ipv6_addr(struct rt_batch *b, int ifindex, const char *what, int tag);
 void rt_del_link(struct rt_batch *b, const char *name, const char *what, int tag);
 /* Deletes every link of a netdev group in one request (one RCU wait, not one per link). */
 void rt_del_group(struct rt_batch *b, uint32_t group, const char *what, int tag);

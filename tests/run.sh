@@ -1,41 +1,67 @@
 #!/usr/bin/env bash
-# Runs every test suite (C unit tests, bats integration tests), shows their
-# TAP output, and ends with one line "N passed, N failed" summing them all.
-# A suite that dies without a complete TAP plan counts as one failure more.
+# Runs every test suite and shows its TAP output as it comes:
+#   1. build/test_parse          C unit tests (parsing and validation)
+#   2. bats --tap tests/bats     integration tests (root; each test in its own
+#                                throwaway namespaces, see tests/bats/helpers.bash)
+# then prints exactly one last line, "N passed, N failed", summing every
+# suite's TAP "ok" and "not ok" lines.  A suite that is missing, crashes, or
+# reports fewer tests than its plan counts as one failure more.  Exits 1 if
+# anything failed.
+#
+# It cleans nothing up beforehand: each test removes what it made itself, and
+# other users' namespaces and pins on this machine are none of its business.
+# Build first (`make`, or `make check` which builds and runs this).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 passed=0
 failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
-# Counts one suite's TAP output, given on stdin, and echoes it through.
-count_tap() { # SUITE-EXIT-STATUS
-    local line plan=0 seen=0
+# Reads one suite's output on stdin, echoes it through, counts its TAP lines.
+count_tap() { # SUITE-EXIT-STATUS-FILE
+    local line plan="" seen=0 status
     while IFS= read -r line; do
         printf '%s\n' "$line"
         case $line in
-            "ok "*) passed=$((passed + 1)); seen=$((seen + 1)) ;;
-            "not ok "*) failed=$((failed + 1)); seen=$((seen + 1)) ;;
-            1..*) plan=${line#1..} ;;
+            "ok "*) passed=$((passed + 1)) seen=$((seen + 1)) ;;
+            "not ok "*) failed=$((failed + 1)) seen=$((seen + 1)) ;;
+            1..*) [[ -z $plan ]] && plan=${line#1..} ;;
         esac
     done
-    if (( plan != seen )) || { (( $1 != 0 )) && (( seen == 0 )); }; then
-        echo "# suite ended early: $seen of $plan tests reported (exit $1)"
+    status=$(cat "$1" 2>/dev/null || echo "?")
+    if [[ -z $plan ]]; then
+        echo "# suite failed: no TAP plan (exit status $status)"
+        failed=$((failed + 1))
+    elif [[ $plan != "$seen" ]]; then
+        echo "# suite failed: $seen of $plan tests reported (exit status $status)"
+        failed=$((failed + 1))
+    elif [[ $status != 0 ]] && ((seen == 0)); then
+        echo "# suite failed: exit status $status"
         failed=$((failed + 1))
     fi
 }
 
 run_suite() { # NAME COMMAND...
-    local name=$1 out status
+    local name=$1
     shift
-    echo "# --- $name"
-    out=$("$@" 2>&1)
-    status=$?
-    count_tap $status < <(printf '%s\n' "$out")
+    echo "# --- $name: $*"
+    rm -f "$tmp/status"
+    if ! command -v "$1" >/dev/null 2>&1; then
+        echo "# $1: not found (build it first: make)"
+        count_tap "$tmp/status" </dev/null
+        return
+    fi
+    # stderr joins stdout so that the TAP stream and diagnostics stay in order.
+    count_tap "$tmp/status" < <("$@" 2>&1; echo $? >"$tmp/status")
 }
 
 run_suite "unit: parsing and validation" build/test_parse
-run_suite "bats: integration" bats --tap tests/bats
+# --print-output-on-failure: a failed test shows the output of its last `run`.
+# BATS_TEST_TIMEOUT: a hung test fails (and is cleaned up) instead of hanging CI.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300} \
+    run_suite "bats: integration" bats --tap --timing --print-output-on-failure tests/bats
 
 echo "$passed passed, $failed failed"
-(( failed == 0 ))
+((failed == 0))

@@ -1,115 +1,186 @@
 #!/usr/bin/env bats
-# Bad input exits 2 with a message naming the value and the reason, and
-# creates nothing at all.
+# Bad input: exit 2, one message on stderr naming the value and the reason,
+# nothing on stdout, and nothing created at all (no namespace, no pin
+# directory, no link but lo and no route in the worker).  One test per input.
 load helpers
 
-prewarm_fails() { # EXPECTED-MESSAGE ARGS...
+# refused MESSAGE ARGS...: `slotnet --pin-dir PIN ARGS...` in the worker must
+# exit 2 with exactly "slotnet: MESSAGE" on stderr and create nothing.
+refused() {
     local msg=$1
     shift
-    run sn prewarm "$@"
+    run --separate-stderr sn "$@"
     assert_status 2
-    assert_output_has "slotnet: prewarm: "
-    assert_output_has "$msg"
+    expect_eq "$stderr" "slotnet: $msg" "stderr"
+    expect_eq "$output" "" "stdout"
     assert_nothing_created
 }
 
 @test "prewarm --slots 0 is refused" {
-    prewarm_fails "--slots '0': out of range 1..16384" --slots 0 --prefix "$P" --tunnel vxlan
+    refused "prewarm: --slots '0': out of range 1..16384" prewarm --slots 0 --prefix "$P" --tunnel vxlan
 }
 
-@test "prewarm --slots above the outside range is refused" {
-    prewarm_fails "--slots 300: --outside 10.0.0.0/24 has only 254 host addresses" \
-        --slots 300 --prefix "$P" --tunnel vxlan --outside 10.0.0.0/24
+@test "prewarm --slots above 16384 is refused" {
+    refused "prewarm: --slots '16385': out of range 1..16384" prewarm --slots 16385 --prefix "$P" --tunnel vxlan
 }
 
-@test "prewarm --slots that is not a number is refused" {
-    prewarm_fails "--slots '12x': not a decimal number" --slots 12x --prefix "$P"
+@test "prewarm --slots that is not a decimal number is refused" {
+    refused "prewarm: --slots '12x': not a decimal number" prewarm --slots 12x --prefix "$P" --tunnel vxlan
+}
+
+@test "prewarm --slots that is negative is refused" {
+    refused "prewarm: --slots '-1': not a decimal number" prewarm --slots -1 --prefix "$P" --tunnel vxlan
+}
+
+@test "prewarm --slots without a value is refused" {
+    refused "prewarm: --slots needs a value (N)" prewarm --prefix "$P" --tunnel vxlan --slots
 }
 
 @test "prewarm without --slots on a fresh pin directory is refused" {
-    prewarm_fails "--slots N is required" --prefix "$P" --tunnel vxlan
+    refused "prewarm: --slots N is required (nothing is pinned in $PIN yet)" prewarm --prefix "$P" --tunnel vxlan
+}
+
+@test "prewarm --slots more than the --outside range has hosts is refused" {
+    refused "prewarm: --slots 300: --outside 10.0.0.0/24 has only 254 host addresses" \
+        prewarm --slots 300 --prefix "$P" --tunnel vxlan --outside 10.0.0.0/24
 }
 
 @test "prewarm --outside with host bits set is refused" {
-    prewarm_fails "--outside '10.0.0.1/24': host bits set after the prefix length" \
-        --slots 2 --prefix "$P" --tunnel vxlan --outside 10.0.0.1/24
+    refused "prewarm: --outside '10.0.0.1/24': host bits set after the prefix length" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --outside 10.0.0.1/24
 }
 
 @test "prewarm --outside with a prefix length above 32 is refused" {
-    prewarm_fails "--outside '10.0.0.0/33': prefix length must be 0..32" \
-        --slots 2 --prefix "$P" --tunnel vxlan --outside 10.0.0.0/33
+    refused "prewarm: --outside '10.0.0.0/33': prefix length must be 0..32" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --outside 10.0.0.0/33
 }
 
 @test "prewarm --outside that is not a CIDR is refused" {
-    prewarm_fails "--outside 'foo': not a CIDR (ADDRESS/LENGTH)" \
-        --slots 2 --prefix "$P" --tunnel vxlan --outside foo
+    refused "prewarm: --outside 'foo': not a CIDR (ADDRESS/LENGTH)" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --outside foo
 }
 
 @test "prewarm --outside overlapping the slots' underlay is refused" {
-    prewarm_fails "overlaps the slots' own underlay" \
-        --slots 2 --prefix "$P" --tunnel vxlan --outside 169.254.0.0/16
+    refused "prewarm: --outside 169.254.0.0/16: overlaps the slots' own underlay 169.254.1.2/30" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --outside 169.254.0.0/16
 }
 
-@test "prewarm --remote that is not an address is refused" {
-    prewarm_fails "--remote '1.2.3': not an IPv4 address" \
-        --slots 2 --prefix "$P" --tunnel vxlan --remote 1.2.3
+@test "prewarm --remote that is not an IPv4 address is refused" {
+    refused "prewarm: --remote '1.2.3': not an IPv4 address" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 1.2.3
 }
 
 @test "prewarm --remote multicast is refused" {
-    prewarm_fails "--remote 224.0.0.1: a multicast or reserved address" \
-        --slots 2 --prefix "$P" --tunnel vxlan --remote 224.0.0.1
+    refused "prewarm: --remote 224.0.0.1: a multicast or reserved address" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 224.0.0.1
+}
+
+@test "prewarm --remote loopback is refused" {
+    refused "prewarm: --remote 127.0.0.1: a loopback address" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 127.0.0.1
+}
+
+@test "prewarm --remote 0.0.0.0 is refused" {
+    refused "prewarm: --remote 0.0.0.0: not a unicast address" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 0.0.0.0
 }
 
 @test "prewarm --remote inside the outside range is refused" {
-    prewarm_fails "--remote 100.64.0.9: inside the outside range" \
-        --slots 2 --prefix "$P" --tunnel vxlan --remote 100.64.0.9
+    refused "prewarm: --remote 100.64.0.9: inside the outside range; it must be reached through the underlay" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 100.64.0.9
 }
 
-@test "prewarm --prefix too long for interface names is refused" {
-    # 13 characters and a 3-digit slot number make 16: one too many.
-    prewarm_fails "--prefix 'abcdefghijklm': too long" \
-        --slots 101 --prefix abcdefghijklm --tunnel vxlan
+@test "prewarm --prefix too long for the largest slot's interface name is refused" {
+    # 14 characters and a 2-digit slot number (10) make 16: one too many.
+    long=$P$(printf 'z%.0s' $(seq $((14 - ${#P}))))
+    refused "prewarm: --prefix '$long': too long: prefix and slot number must fit an interface name (15 characters)" \
+        prewarm --slots 11 --prefix "$long" --tunnel vxlan
+}
+
+@test "prewarm --prefix of 16 characters is refused" {
+    long=$P$(printf 'z%.0s' $(seq $((16 - ${#P}))))
+    refused "prewarm: --prefix '$long': too long: prefix and slot number must fit an interface name (15 characters)" \
+        prewarm --slots 1 --prefix "$long" --tunnel vxlan
 }
 
 @test "prewarm --prefix not starting with a letter is refused" {
-    prewarm_fails "--prefix '9x': must start with a letter" --slots 2 --prefix 9x --tunnel vxlan
+    refused "prewarm: --prefix '9$P': must start with a letter" prewarm --slots 2 --prefix "9$P" --tunnel vxlan
+    [[ $(compgen -G "/run/netns/9$P*" | wc -l) -eq 0 ]]
 }
 
 @test "prewarm --prefix ending in a digit is refused" {
-    prewarm_fails "--prefix 'ab1': must not end in a digit" --slots 2 --prefix ab1 --tunnel vxlan
+    refused "prewarm: --prefix '${P}1': must not end in a digit" prewarm --slots 2 --prefix "${P}1" --tunnel vxlan
+}
+
+@test "prewarm --prefix with a character not allowed in names is refused" {
+    refused "prewarm: --prefix '$P.z': may hold only letters, digits, '-' and '_'" \
+        prewarm --slots 2 --prefix "$P.z" --tunnel vxlan
+}
+
+@test "prewarm --prefix empty is refused" {
+    refused "prewarm: --prefix '': must not be empty" prewarm --slots 2 --prefix "" --tunnel vxlan
 }
 
 @test "prewarm --tunnel of an unknown type is refused" {
-    prewarm_fails "--tunnel 'gre': unknown; expected vxlan|geneve" \
-        --slots 2 --prefix "$P" --tunnel gre
+    refused "prewarm: --tunnel 'gre': unknown; expected vxlan|geneve" prewarm --slots 2 --prefix "$P" --tunnel gre
 }
 
 @test "prewarm with an unknown option is refused" {
-    prewarm_fails "unknown option '--bogus'" --slots 2 --prefix "$P" --bogus
+    refused "prewarm: unknown option '--bogus' (see 'slotnet prewarm -h')" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --bogus
+}
+
+@test "prewarm with an unexpected argument is refused" {
+    refused "prewarm: unexpected argument 'extra' (see 'slotnet prewarm -h')" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan extra
 }
 
 @test "prewarm without root privileges is refused" {
-    run nsenter --net="/run/netns/$W" setpriv --reuid=65534 --regid=65534 --clear-groups \
+    run --separate-stderr nsenter --net="/run/netns/$W" setpriv --reuid=65534 --regid=65534 --clear-groups \
         --inh-caps=-all --bounding-set=-all "$SLOTNET" --pin-dir "$PIN" \
         prewarm --slots 2 --prefix "$P" --tunnel vxlan
     assert_status 2
-    assert_output_has "needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)"
+    expect_eq "$stderr" "slotnet: prewarm: needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)" "stderr"
     assert_nothing_created
+}
+
+@test "teardown without root privileges is refused and removes nothing" {
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    run --separate-stderr nsenter --net="/run/netns/$W" setpriv --reuid=65534 --regid=65534 --clear-groups \
+        --inh-caps=-all --bounding-set=-all "$SLOTNET" --pin-dir "$PIN" teardown
+    assert_status 2
+    expect_eq "$stderr" "slotnet: teardown: needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)" "stderr"
+    assert_all_slots_whole 2
+    [[ -e $PIN/config ]] || fail "the pins were removed"
 }
 
 @test "prewarm with a pin directory outside bpffs is refused" {
-    dir=$(mktemp -d)
-    run sn --pin-dir "$dir/pins" prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    dir=$BATS_TEST_TMPDIR/pins
+    run --separate-stderr snw --pin-dir "$dir" prewarm --slots 2 --prefix "$P" --tunnel vxlan
     assert_status 2
-    assert_output_has "pin directory '$dir/pins': not on a BPF filesystem (bpffs)"
-    [ ! -e "$dir/pins" ]
-    rmdir "$dir"
+    expect_eq "$stderr" "slotnet: prewarm: pin directory '$dir': not on a BPF filesystem (bpffs)" "stderr"
+    [[ ! -e $dir ]] || fail "$dir was created"
     assert_nothing_created
 }
 
-@test "prewarm with a relative pin directory is refused" {
-    run nsenter --net="/run/netns/$W" "$SLOTNET" --pin-dir pins prewarm --slots 2 --prefix "$P"
+@test "teardown with a pin directory outside bpffs is refused" {
+    dir=$BATS_TEST_TMPDIR/pins
+    run --separate-stderr snw --pin-dir "$dir" teardown
     assert_status 2
-    assert_output_has "pin directory 'pins': not an absolute path"
+    expect_eq "$stderr" "slotnet: teardown: pin directory '$dir': not on a BPF filesystem (bpffs)" "stderr"
+    [[ ! -e $dir ]] || fail "$dir was created"
+}
+
+@test "prewarm with a relative pin directory is refused" {
+    run --separate-stderr snw --pin-dir pins prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    assert_status 2
+    expect_eq "$stderr" "slotnet: prewarm: pin directory 'pins': not an absolute path" "stderr"
+    assert_nothing_created
+}
+
+@test "--pin-dir without a value is refused" {
+    run --separate-stderr snw --pin-dir
+    assert_status 2
+    expect_eq "$stderr" "slotnet: --pin-dir needs a value (DIR)" "stderr"
     assert_nothing_created
 }

@@ -1,75 +1,173 @@
 #!/usr/bin/env bats
+# The command line as a whole: version, help, unknown commands and options,
+# SLOTNET_PIN_DIR, -q/-v, `make install` and the multi-call links.
 load helpers
 
-@test "--version prints the version and the map ABI" {
-    run "$SLOTNET" --version
-    assert_status 0
-    [[ $output =~ ^slotnet\ [0-9]+\.[0-9]+\.[0-9]+\ \(map\ ABI\ [0-9]+\)$ ]]
+@test "--version and -V print the version and the map ABI" {
+    for opt in --version -V; do
+        run --separate-stderr "$SLOTNET" "$opt"
+        assert_status 0
+        expect_eq "$output" "slotnet 0.1.0 (map ABI 1)" "$opt"
+        expect_eq "$stderr" "" "stderr of $opt"
+    done
 }
 
-@test "-h on every subcommand prints its usage and exits 0" {
+@test "-h and --help on every subcommand print its usage and exit 0" {
     for cmd in prewarm dump teardown; do
-        run "$SLOTNET" "$cmd" -h
-        assert_status 0
-        assert_output_has "Usage: slotnet"
-        assert_output_has " $cmd "
+        for opt in -h --help; do
+            run --separate-stderr "$SLOTNET" "$cmd" "$opt"
+            assert_status 0
+            [[ ${lines[0]} == "Usage: slotnet [-j] [--pin-dir DIR] [-q] [-v] $cmd "* ]] ||
+                fail "$cmd $opt: first line '${lines[0]}'"
+            assert_output_has "-h, --help"
+            expect_eq "$stderr" "" "stderr of $cmd $opt"
+        done
     done
-    run "$SLOTNET" prewarm --help
+    run "$SLOTNET" prewarm -h
+    for o in "--slots N" "--prefix P" "--tunnel vxlan|geneve" "--remote ADDR" "--outside CIDR"; do
+        assert_output_has "$o"
+    done
+    run "$SLOTNET" dump -h
+    assert_output_has "dump [OPTIONS] [SLOT]"
+}
+
+@test "-h on a subcommand touches nothing, whatever else is given" {
+    run sn prewarm --slots 2 --prefix "$P" --tunnel vxlan -h
     assert_status 0
-    assert_output_has "--outside CIDR"
+    assert_output_has "Usage: slotnet"
+    run sn teardown -h
+    assert_status 0
+    assert_nothing_created
+}
+
+@test "slotnet -h lists every command and exits 0" {
+    for opt in -h --help; do
+        run --separate-stderr "$SLOTNET" "$opt"
+        assert_status 0
+        expect_eq "${lines[0]}" "Usage: slotnet [GLOBAL OPTIONS] COMMAND [ARGS]" "first line"
+        for cmd in prewarm dump teardown; do
+            [[ $output =~ $'\n'"  $cmd " ]] || fail "$opt does not list $cmd: $output"
+        done
+    done
+}
+
+@test "no command prints the usage on stderr and exits 2" {
+    run --separate-stderr "$SLOTNET"
+    assert_status 2
+    expect_eq "$output" "" "stdout"
+    [[ $stderr == "Usage: slotnet [GLOBAL OPTIONS] COMMAND [ARGS]"* ]] || fail "stderr: $stderr"
 }
 
 @test "an unknown command exits 2 naming it" {
-    run "$SLOTNET" frobnicate
+    run --separate-stderr "$SLOTNET" frobnicate
     assert_status 2
-    assert_output_has "slotnet: unknown command 'frobnicate'"
+    expect_eq "$stderr" "slotnet: unknown command 'frobnicate' (see 'slotnet -h')" "stderr"
 }
 
 @test "an unknown global option exits 2 naming it" {
-    run "$SLOTNET" --frob dump
+    run --separate-stderr "$SLOTNET" --frob dump
     assert_status 2
-    assert_output_has "unknown global option '--frob'"
+    expect_eq "$stderr" "slotnet: unknown global option '--frob' (see 'slotnet -h')" "stderr"
 }
 
-@test "no command prints the usage and exits 2" {
-    run "$SLOTNET"
+@test "a global option after the subcommand is refused naming it" {
+    run --separate-stderr sn dump -j
     assert_status 2
-    assert_output_has "Usage: slotnet"
+    expect_eq "$stderr" "slotnet: dump: unknown option '-j' (see 'slotnet dump -h')" "stderr"
+    run --separate-stderr sn teardown --json
+    assert_status 2
+    expect_eq "$stderr" "slotnet: teardown: unknown option '--json' (see 'slotnet teardown -h')" "stderr"
+    assert_nothing_created
 }
 
-@test "SLOTNET_PIN_DIR sets the pin directory" {
-    SLOTNET_PIN_DIR="$PIN" run nsenter --net="/run/netns/$W" "$SLOTNET" dump
+@test "SLOTNET_PIN_DIR sets the pin directory and --pin-dir overrides it" {
+    envsn() { timeout "$SN_TIMEOUT" env SLOTNET_PIN_DIR="$1" nsenter --net="/run/netns/$W" "$SLOTNET" "${@:2}"; }
+    run envsn "$PIN" -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    assert_status 0
+    [[ -e $PIN/config ]] || fail "nothing pinned in $PIN"
+    assert_all_slots_whole 2
+    run --separate-stderr envsn "$PIN" -j dump
+    assert_status 0
+    expect_eq "$(jq -c '[.config.pin_dir, .config.prefix, (.slots | length)]' <<<"$output")" \
+        "[\"$PIN\",\"$P\",2]" "dump through SLOTNET_PIN_DIR"
+    run --separate-stderr envsn "$PIN-none" --pin-dir "$PIN" -j dump
+    assert_status 0
+    expect_eq "$(jq -r .config.pin_dir <<<"$output")" "$PIN" "pin dir with --pin-dir over SLOTNET_PIN_DIR"
+    run --separate-stderr envsn "$PIN-none" dump
     assert_status 2
-    assert_output_has "no prewarmed state in $PIN"
+    expect_eq "$stderr" "slotnet: dump: no prewarmed state in $PIN-none (run 'slotnet prewarm')" "stderr"
+    run envsn "$PIN" teardown
+    assert_status 0
+    assert_output_has "removed 2 slots (prefix $P) and the pins in $PIN"
+    assert_nothing_created
 }
 
-@test "make install puts the binary, the multi-call links and the man pages in place" {
-    dest=$(mktemp -d)
-    make -s -C "$BATS_TEST_DIRNAME/../.." install DESTDIR="$dest" PREFIX=/usr
-    [ -x "$dest/usr/sbin/slotnet" ]
+@test "-q silences information on stderr and -v adds per-phase timings" {
+    run --separate-stderr sn -v prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    assert_status 0
+    [[ $stderr == *"slotnet: prewarm: tenth "*" ms/slot: netns "* ]] || fail "-v stderr: $stderr"
+    run --separate-stderr sn -q teardown
+    assert_status 0
+    expect_eq "$stderr" "" "stderr of -q teardown"
+    expect_eq "$output" "" "stdout of -q teardown"
+    assert_nothing_created
+}
+
+@test "make install puts the binary, the multi-call links and the man pages under DESTDIR" {
+    dest=$BATS_TEST_TMPDIR/dest
+    run make -s -C "$REPO" install DESTDIR="$dest" PREFIX=/usr
+    assert_status 0
+    [[ -x $dest/usr/sbin/slotnet && -f $dest/usr/sbin/slotnet && ! -L $dest/usr/sbin/slotnet ]] ||
+        fail "no executable $dest/usr/sbin/slotnet"
+    cmp "$dest/usr/sbin/slotnet" "$SLOTNET" || fail "the installed binary is not build/slotnet"
     for cmd in prewarm dump teardown; do
-        [ "$(readlink "$dest/usr/sbin/slotnet-$cmd")" = slotnet ]
-        [ -f "$dest/usr/share/man/man8/slotnet-$cmd.8" ]
+        expect_eq "$(readlink "$dest/usr/sbin/slotnet-$cmd")" slotnet "link slotnet-$cmd"
     done
-    [ -f "$dest/usr/share/man/man8/slotnet.8" ]
-
-    # argv[0] dispatch: slotnet-prewarm and slotnet-dump are those commands.
-    run nsenter --net="/run/netns/$W" "$dest/usr/sbin/slotnet-prewarm" --pin-dir "$PIN" \
-        -q --slots 2 --prefix "$P" --tunnel vxlan
-    assert_status 0
-    run nsenter --net="/run/netns/$W" "$dest/usr/sbin/slotnet-dump" --pin-dir "$PIN" -j 1
-    assert_status 0
-    [ "$(echo "$output" | jq -r '.slots[0].netns')" = "${P}1" ]
-    rm -rf "$dest"
+    for page in slotnet slotnet-prewarm slotnet-dump slotnet-teardown; do
+        f=$dest/usr/share/man/man8/$page.8
+        [[ -s $f ]] || fail "no man page $f"
+        grep -q '^\.TH ' "$f" || fail "$f has no .TH header"
+    done
+    expect_eq "$(find "$dest" -type f -o -type l | sed "s|^$dest||" | sort | tr '\n' ' ')" \
+        "/usr/sbin/slotnet /usr/sbin/slotnet-dump /usr/sbin/slotnet-prewarm /usr/sbin/slotnet-teardown /usr/share/man/man8/slotnet-dump.8 /usr/share/man/man8/slotnet-prewarm.8 /usr/share/man/man8/slotnet-teardown.8 /usr/share/man/man8/slotnet.8 " \
+        "installed files"
 }
 
-@test "the binary is static and needs no file beside it" {
+@test "the installed slotnet-CMD links run CMD with its arguments" {
+    dest=$BATS_TEST_TMPDIR/dest
+    make -s -C "$REPO" install DESTDIR="$dest" PREFIX=/usr >/dev/null
+    sbin=$dest/usr/sbin
+    inw() { timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$W" "$@"; }
+
+    run inw "$sbin/slotnet-prewarm" --pin-dir "$PIN" -q --slots 2 --prefix "$P" --tunnel vxlan
+    assert_status 0
+    assert_all_slots_whole 2
+    # slotnet-dump --pin-dir X is slotnet --pin-dir X dump, also with -j and a slot.
+    expect_eq "$(inw "$sbin/slotnet-dump" --pin-dir "$PIN")" "$(sn dump)" "slotnet-dump"
+    expect_eq "$(inw "$sbin/slotnet-dump" -j --pin-dir "$PIN" 1)" "$(sn -j dump 1)" "slotnet-dump -j 1"
+    run "$sbin/slotnet-dump" -h
+    assert_status 0
+    [[ ${lines[0]} == "Usage: slotnet [-j] [--pin-dir DIR] [-q] [-v] dump "* ]] || fail "slotnet-dump -h: ${lines[0]}"
+    run "$sbin/slotnet-prewarm" --frob
+    assert_status 2
+    assert_output_has "slotnet: prewarm: unknown option '--frob'"
+    run inw "$sbin/slotnet-teardown" --pin-dir "$PIN"
+    assert_status 0
+    assert_output_has "slotnet: teardown: removed 2 slots (prefix $P)"
+    assert_nothing_created
+
+    ln -s slotnet "$sbin/slotnet-bogus"
+    run "$sbin/slotnet-bogus"
+    assert_status 2
+    assert_output_has "slotnet: unknown command 'bogus'"
+}
+
+@test "the binary is static and runs from anywhere without files beside it" {
     run file -L "$SLOTNET"
     assert_output_has "statically linked"
-    dir=$(mktemp -d)
-    cp "$SLOTNET" "$dir/"
-    run nsenter --net="/run/netns/$W" "$dir/slotnet" --pin-dir "$PIN" prewarm --slots 1 \
+    cp "$SLOTNET" "$BATS_TEST_TMPDIR/slotnet"
+    run nsenter --net="/run/netns/$W" "$BATS_TEST_TMPDIR/slotnet" --pin-dir "$PIN" -q prewarm --slots 1 \
         --prefix "$P" --tunnel vxlan
     assert_status 0
-    rm -rf "$dir"
+    assert_all_slots_whole 1
 }

@@ -1,57 +1,76 @@
 #!/usr/bin/env bats
+# dump: the pinned configuration and every slot, as a table or as JSON.
 load helpers
 
-@test "dump shows the configuration and a row per slot" {
+@test "dump prints the configuration and one row per slot" {
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan --remote 198.51.100.7 --outside 10.66.0.0/24
-    run sn dump
+    run --separate-stderr sn dump
     assert_status 0
-    assert_output_has "3 slots, prefix $P, tunnel vxlan, remote 198.51.100.7, outside 10.66.0.0/24"
-    [ "$(echo "$output" | grep -cE "^[0-2] +${P}[0-2] +10\.66\.0\.[1-3] +1600000[0-2] +- +198\.51\.100\.7 +free ")" -eq 3 ]
+    expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel vxlan, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1" "configuration line"
+    expect_eq "$(echo ${lines[1]})" "SLOT NETNS OUTSIDE DUMMY_VNI VNI REMOTE STATE TX_PKTS TX_BYTES TX_DROPS RX_PKTS RX_BYTES RX_DROPS" "header"
+    expect_eq "${#lines[@]}" 5 "number of lines"
+    for i in 0 1 2; do
+        # shellcheck disable=SC2086
+        expect_eq "$(echo ${lines[2 + i]})" "$i $P$i 10.66.0.$((i + 1)) $((16000000 + i)) - 198.51.100.7 free 0 0 0 0 0 0" "row of slot $i"
+    done
+    expect_eq "$stderr" "" "stderr"
 }
 
 @test "dump -j gives the configuration and one object per slot" {
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan --outside 10.66.0.0/24
-    run sn -j dump
+    run --separate-stderr sn -j dump
     assert_status 0
-    echo "$output" | jq -e '.config | .slots == 3 and .prefix == "'"$P"'" and .tunnel == "vxlan"
-        and .remote == "192.0.2.1" and .outside == "10.66.0.0/24" and .inside == "169.254.1.2/30"
-        and .gateway == "169.254.1.1" and .abi_version == 1'
-    echo "$output" | jq -e '.slots[2] | .slot == 2 and .netns == "'"${P}2"'"
-        and .outside == "10.66.0.3" and .dummy_vni == 16000002 and .vni == null
-        and .remote == "192.0.2.1" and .state == "free" and .tx_packets == 0 and .rx_drops == 0'
-    ifx=$(ip -n "$W" -o link show "${P}2" | cut -d: -f1)
-    [ "$(echo "$output" | jq '.slots[2].ifindex')" -eq "$ifx" ]
+    expect_eq "$(jq -c .config <<<"$output")" \
+        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"vxlan\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"abi_version\":1}" \
+        "config"
+    expect_eq "$(jq '.slots | length' <<<"$output")" 3 "number of slots"
+    for i in 0 1 2; do
+        ifx=$(ip -n "$W" -j link show "$P$i" | jq .[0].ifindex)
+        expect_eq "$(jq -c ".slots[$i]" <<<"$output")" \
+            "{\"slot\":$i,\"netns\":\"$P$i\",\"ifindex\":$ifx,\"outside\":\"10.66.0.$((i + 1))\",\"dummy_vni\":$((16000000 + i)),\"vni\":null,\"remote\":\"192.0.2.1\",\"state\":\"free\",\"tx_packets\":0,\"tx_bytes\":0,\"tx_drops\":0,\"rx_packets\":0,\"rx_bytes\":0,\"rx_drops\":0}" \
+            "slot $i"
+    done
+    expect_eq "$stderr" "" "stderr"
 }
 
 @test "dump SLOT shows that slot alone" {
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan
-    run sn -j dump 1
+    run --separate-stderr sn -j dump 1
     assert_status 0
-    [ "$(echo "$output" | jq '.slots | length')" -eq 1 ]
-    [ "$(echo "$output" | jq -r '.slots[0].outside')" = 100.64.0.2 ]
+    expect_eq "$(jq -c '[.config.slots, (.slots | length), .slots[0].slot, .slots[0].netns, .slots[0].outside, .slots[0].dummy_vni]' <<<"$output")" \
+        "[3,1,1,\"${P}1\",\"100.64.0.2\",16000001]" "dump -j 1"
+
+    run --separate-stderr sn dump 2
+    assert_status 0
+    expect_eq "${#lines[@]}" 3 "lines of dump 2"
+    # shellcheck disable=SC2086
+    expect_eq "$(echo ${lines[2]})" "2 ${P}2 100.64.0.3 16000002 - 192.0.2.1 free 0 0 0 0 0 0" "row of slot 2"
 }
 
-@test "dump of a slot out of range exits 2" {
+@test "dump of a slot out of range exits 2 naming it and the range" {
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan
-    run sn dump 3
+    run --separate-stderr sn dump 3
     assert_status 2
-    assert_output_has "slot '3': out of range (slots are 0..2)"
+    expect_eq "$stderr" "slotnet: dump: slot '3': out of range (slots are 0..2)" "message"
+    expect_eq "$output" "" "stdout"
     run sn dump x
     assert_status 2
-    assert_output_has "slot 'x': not a decimal number"
+    assert_output_has "slotnet: dump: slot 'x': not a decimal number (slots are 0..2)"
+    run sn dump -- -1
+    assert_status 2
+    assert_output_has "slotnet: dump: slot '-1': not a decimal number"
+    run sn dump 1 2
+    assert_status 2
+    assert_output_has "slotnet: dump: unexpected argument '2'"
 }
 
-@test "dump without prewarmed state exits 2" {
+@test "dump without prewarmed state exits 2 and creates nothing" {
     run sn dump
+    assert_status 2
+    assert_output_has "slotnet: dump: no prewarmed state in $PIN"
+    assert_nothing_created
+    run sn -j dump 0
     assert_status 2
     assert_output_has "no prewarmed state in $PIN"
     assert_nothing_created
-}
-
-@test "dump reports a half-made slot as incomplete" {
-    sn_background -q prewarm --slots 600 --prefix "$P" --tunnel vxlan
-    kill_prewarm_after 100
-    run sn -j dump
-    assert_status 0
-    [ "$(echo "$output" | jq '[.slots[] | select(.state == "incomplete")] | length')" -gt 0 ]
 }

@@ -97,11 +97,14 @@ sn_background() {
 # the root side), so with MIN > 64 the kill lands after at least one whole
 # chunk and inside a later one.
 kill_prewarm_midway() { # MIN N
-    local min=$1 n=$2 made=0 i
-    [[ $(cat "/proc/$SN_PID/comm" 2>/dev/null) == slotnet ]] || {
-        echo "background pid $SN_PID is not slotnet" >&2
-        return 1
-    }
+    local min=$1 n=$2 made=0 i comm=
+    # The child becomes slotnet once bash's fork and nsenter have exec'd.
+    for ((i = 0; i < 1000; i++)); do
+        comm=$(cat "/proc/$SN_PID/comm" 2>/dev/null) || break
+        [[ $comm == slotnet ]] && break
+        sleep 0.002
+    done
+    [[ $comm == slotnet ]] || fail "background pid $SN_PID is '$comm', not slotnet"
     for ((i = 0; i < 6000; i++)); do
         made=$(slot_count)
         ((made >= min)) && break
@@ -126,13 +129,15 @@ slot_count() { slot_names | wc -l; }
 root_veth_names() { ip -n "$W" -o link show type veth | grep -oE "^[0-9]+: ${P}[0-9]+@" | sed 's/^[0-9]*: //; s/@$//' || true; }
 root_veth_count() { root_veth_names | wc -l; }
 
-# The I-th host address of CIDR (I from 0: the first host is network + 1).
-nth_host() { # CIDR I
+# The I-th host address of CIDR (I from 0: the first host is network + 1),
+# in REPLY (no subshell: it is called once per slot) and on stdout with nth_host.
+nth_host_reply() { # CIDR I
     local a b c d n
     IFS=. read -r a b c d <<<"${1%/*}"
     n=$(((a << 24 | b << 16 | c << 8 | d) + $2 + 1))
-    echo "$((n >> 24 & 255)).$((n >> 16 & 255)).$((n >> 8 & 255)).$((n & 255))"
+    REPLY="$((n >> 24 & 255)).$((n >> 16 & 255)).$((n >> 8 & 255)).$((n & 255))"
 }
+nth_host() { nth_host_reply "$@" && echo "$REPLY"; }
 
 # A sysctl as seen from inside network namespace NS (a /run/netns name).
 netns_sysctl() { # NS KEY
@@ -149,46 +154,49 @@ slot_inodes() {
 
 # Exactly the root side N slots need: one /32 route and one permanent
 # neighbour per slot, to the slot's outside address through its veth, and
-# nothing else of this prefix.
+# nothing else through a link of this prefix.
 assert_root_routes_and_neighbours() { # N [OUTSIDE-CIDR]
-    local n=$1 cidr=${2:-$DEFAULT_OUTSIDE} i expected_routes expected_neigh actual
-    expected_routes=$(for ((i = 0; i < n; i++)); do
-        echo "$(nth_host "$cidr" "$i") dev $P$i scope link"
-    done | sort)
+    local n=$1 cidr=${2:-$DEFAULT_OUTSIDE} i expected_routes="" expected_neigh="" actual
+    for ((i = 0; i < n; i++)); do
+        nth_host_reply "$cidr" "$i"
+        expected_routes+="$REPLY dev $P$i scope link"$'\n'
+        expected_neigh+="$REPLY dev $P$i lladdr $SLOT_MAC PERMANENT"$'\n'
+    done
+    expected_routes=$(sort <<<"${expected_routes%$'\n'}")
+    expected_neigh=$(sort <<<"${expected_neigh%$'\n'}")
     actual=$(ip -n "$W" -j -4 route show | jq -r '.[] | "\(.dst) dev \(.dev) scope \(.scope)"' |
         grep -E " dev ${P}[0-9]+ " | sort)
     if [[ $actual != "$expected_routes" ]]; then
-        echo "root routes differ from the expected $n:" >&2
+        echo "root routes differ from the expected $n (< expected, > actual):" >&2
         diff <(echo "$expected_routes") <(echo "$actual") | head -20 >&2
         return 1
     fi
-    expected_neigh=$(for ((i = 0; i < n; i++)); do
-        echo "$(nth_host "$cidr" "$i") dev $P$i lladdr $SLOT_MAC PERMANENT"
-    done | sort)
     actual=$(ip -n "$W" -j -4 neigh show | jq -r '.[] | "\(.dst) dev \(.dev) lladdr \(.lladdr) \(.state | join(","))"' |
         grep -E " dev ${P}[0-9]+ " | sort)
     if [[ $actual != "$expected_neigh" ]]; then
-        echo "root neighbours differ from the expected $n:" >&2
+        echo "root neighbours differ from the expected $n (< expected, > actual):" >&2
         diff <(echo "$expected_neigh") <(echo "$actual") | head -20 >&2
         return 1
     fi
 }
 
 # Every slot 0..N-1 exists and holds exactly lo, tap0, eth0, br0 and tun0,
-# its tunnel carrying its own dummy VNI: one `ip` call per slot.
+# its tunnel carrying its own dummy VNI, and there is one root veth per slot.
+# One `ip` call per slot and a single jq over all of them.
 assert_all_slots_whole() { # N
-    local n=$1 i got want
-    [[ $(slot_count) -eq $n ]] || { echo "$(slot_count) slot namespaces, expected $n" >&2; return 1; }
-    [[ $(root_veth_count) -eq $n ]] || { echo "$(root_veth_count) root veths, expected $n" >&2; return 1; }
-    for ((i = 0; i < n; i++)); do
-        got=$(ip -n "$P$i" -j -d link show |
-            jq -r '[.[] | "\(.ifname)=\(.linkinfo.info_kind // "-")\(if .ifname == "tun0" then ":\(.linkinfo.info_data.id)" else "" end)"] | sort | join(" ")')
-        want="br0=bridge eth0=veth lo=- tap0=tun tun0=vxlan:$((DUMMY_VNI_BASE + i))"
-        if [[ $got != "$want" ]]; then
-            echo "slot $i holds '$got', expected '$want'" >&2
-            return 1
-        fi
-    done
+    local n=$1 i bad
+    [[ $(slot_count) -eq $n ]] || fail "$(slot_count) slot namespaces, expected $n"
+    [[ $(root_veth_count) -eq $n ]] || fail "$(root_veth_count) root veths, expected $n"
+    bad=$(for ((i = 0; i < n; i++)); do
+        printf '{"slot":%d,"links":' "$i"
+        ip -n "$P$i" -j -d link show || printf '[]'
+        printf '}\n'
+    done | jq -r --argjson base "$DUMMY_VNI_BASE" '
+        ([.links[] | "\(.ifname)=\(.linkinfo.info_kind // "-")\(if .ifname == "tun0" then ":\(.linkinfo.info_data.id)" else "" end)"]
+         | sort | join(" ")) as $got
+        | "br0=bridge eth0=veth lo=- tap0=tun tun0=vxlan:\($base + .slot)" as $want
+        | select($got != $want) | "slot \(.slot) holds \($got), expected \($want)"')
+    [[ -z $bad ]] || fail "$(head -5 <<<"$bad")"
 }
 
 # fail MESSAGE: print it and fail the calling assertion.
@@ -249,7 +257,7 @@ assert_slot_anatomy() { # I [REMOTE] [OUTSIDE-CIDR]
     expect_eq "$(ip -n "$W" -j -d link show "$s" | jq -r '.[0] |
         "\(.linkinfo.info_kind) \(.address) \(.operstate) peer=\(.link_index)"')" \
         "veth $ROOT_MAC UP peer=100" "slot $i: root veth $s"
-    [[ $(ip -n "$W" -o link show "$s") == *" link-netns $s "* ]] ||
+    [[ $(ip -n "$W" -o link show "$s") =~ " link-netns $s"( |$) ]] ||
         fail "slot $i: root veth $s: its peer is not in namespace $s: $(ip -n "$W" -o link show "$s")"
     expect_eq "$(ip -n "$s" -j link show eth0 | jq -r '.[0].link_index')" "$root_ifx" \
         "slot $i: eth0's peer ifindex (the root veth's)"

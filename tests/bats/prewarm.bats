@@ -1,153 +1,222 @@
 #!/usr/bin/env bats
+# prewarm: creates every slot with its exact anatomy, is idempotent, grows,
+# repairs what a crash or a hand left half-made, and refuses to change the
+# pinned configuration.
 load helpers
 
-@test "prewarm creates every slot with its devices, addresses and routes" {
-    run sn prewarm --slots 300 --prefix "$P" --tunnel vxlan --remote 198.51.100.7
+@test "prewarm of 300 slots creates every slot namespace, root veth, route and neighbour" {
+    run --separate-stderr sn -j prewarm --slots 300 --prefix "$P" --tunnel vxlan --remote 198.51.100.7
     assert_status 0
-    [ "$(slot_count)" -eq 300 ]
-    [ "$(root_veth_count)" -eq 300 ]
-    [ "$(ip -n "$W" route | grep -c "dev ${P}")" -eq 300 ]
+    expect_eq "$(jq -c '[keys_unsorted, .slots, .created, .pin_dir, (.ms | type)]' <<<"$output")" \
+        "[[\"slots\",\"created\",\"pin_dir\",\"ms\"],300,300,\"$PIN\",\"number\"]" "prewarm -j report"
 
-    for i in 0 299; do
-        s=$P$i
-        run ip -n "$s" -d link show tun0
-        assert_output_has "vxlan id $((16000000 + i)) remote 198.51.100.7 local 169.254.1.2"
-        assert_output_has "dstport 4789"
-        assert_output_has "master br0"
-        run ip -n "$s" -d link show tap0
-        assert_output_has "tun type tap"
-        assert_output_has "master br0"
-        run ip -n "$s" -d link show br0
-        assert_output_has "mcast_snooping 0"
-        run ip -n "$s" addr show eth0
-        assert_output_has "link/ether 02:73:6e:00:00:02"
-        assert_output_has "inet 169.254.1.2/30"
-        run ip -n "$s" route show default
-        assert_output_has "default via 169.254.1.1 dev eth0"
-        run ip -n "$s" neigh show 169.254.1.1
-        assert_output_has "lladdr 02:73:6e:00:00:01 PERMANENT"
-        [ "$(ip netns exec "$s" cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6)" = 1 ]
-        [ "$(ip netns exec "$s" cat /proc/sys/net/ipv6/conf/br0/disable_ipv6)" = 1 ]
+    assert_all_slots_whole 300
+    assert_root_routes_and_neighbours 300
+    # The root veths are exactly P0..P299 (names as the namespaces).
+    expect_eq "$(root_veth_names | sort | tr '\n' ' ')" "$(slot_names | sort | tr '\n' ' ')" "root veth names"
+    for i in 0 1 63 64 299; do
+        assert_slot_anatomy "$i" 198.51.100.7
     done
-
     # Slot 299's outside address is the 300th host of 100.64.0.0/16.
-    run ip -n "$W" route show 100.64.1.44
-    assert_output_has "dev ${P}299"
-    run ip -n "$W" neigh show 100.64.1.44
-    assert_output_has "lladdr 02:73:6e:00:00:02 PERMANENT"
-    run ip -n "$W" link show "${P}299"
-    assert_output_has "state UP"
-    assert_output_has "link/ether 02:73:6e:00:00:01"
-    [ "$(ip netns exec "$W" cat /proc/sys/net/ipv6/conf/${P}299/disable_ipv6)" = 1 ]
+    expect_eq "$(nth_host 100.64.0.0/16 299)" 100.64.1.44 "nth_host"
+    expect_eq "$(ip -n "$W" -j route show 100.64.1.44 | jq -r '.[0].dev')" "${P}299" "route to 100.64.1.44"
+    # Pinned state.
+    for f in config slots bindings counters; do
+        [[ -e $PIN/$f ]] || fail "$PIN/$f is not pinned"
+    done
+}
+
+@test "prewarm prints one summary line and nothing on stderr with -q" {
+    run --separate-stderr sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    assert_status 0
+    [[ $output =~ ^2\ slots\ ready\ \(2\ created\)\ in\ $PIN\ in\ [0-9]+\ ms$ ]] ||
+        fail "unexpected summary: '$output'"
+    expect_eq "$stderr" "" "stderr with -q"
 }
 
 @test "prewarm re-run with the same arguments changes nothing" {
-    sn -q prewarm --slots 50 --prefix "$P" --tunnel vxlan
-    ino=$(stat -L -c %i "/run/netns/${P}0")
-    ifx=$(ip -n "$W" -o link show "${P}49" | cut -d: -f1)
-    run sn -j prewarm --slots 50 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 50 --prefix "$P" --tunnel vxlan --remote 198.51.100.7
+    inodes=$(slot_inodes)
+    ifindexes=$(worker_ifindexes)
+    routes=$(ip -n "$W" route show)
+    neighbours=$(ip -n "$W" neigh show | sort)
+    [[ $(wc -l <<<"$inodes") -eq 50 ]]
+
+    run --separate-stderr sn -j prewarm --slots 50 --prefix "$P" --tunnel vxlan --remote 198.51.100.7
     assert_status 0
-    [ "$(echo "$output" | jq .created)" -eq 0 ]
-    [ "$(echo "$output" | jq .slots)" -eq 50 ]
-    [ "$(stat -L -c %i "/run/netns/${P}0")" = "$ino" ]
-    [ "$(ip -n "$W" -o link show "${P}49" | cut -d: -f1)" = "$ifx" ]
-    [ "$(slot_count)" -eq 50 ]
+    expect_eq "$(jq -c '[.slots, .created]' <<<"$output")" "[50,0]" "slots and created"
+    expect_eq "$(slot_inodes)" "$inodes" "slot namespace inodes"
+    expect_eq "$(worker_ifindexes)" "$ifindexes" "worker links and ifindexes"
+    expect_eq "$(ip -n "$W" route show)" "$routes" "worker routes"
+    expect_eq "$(ip -n "$W" neigh show | sort)" "$neighbours" "worker neighbours"
+    assert_slot_anatomy 49 198.51.100.7
 }
 
-@test "prewarm with a larger N adds only the missing slots" {
+@test "prewarm without --slots on existing state keeps the pinned count and changes nothing" {
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan
+    inodes=$(slot_inodes)
+    run --separate-stderr sn -j prewarm
+    assert_status 0
+    expect_eq "$(jq -c '[.slots, .created]' <<<"$output")" "[4,0]" "slots and created"
+    expect_eq "$(slot_inodes)" "$inodes" "slot namespace inodes"
+}
+
+@test "prewarm to twice the slots creates only the missing ones and leaves the old untouched" {
     sn -q prewarm --slots 40 --prefix "$P" --tunnel vxlan
-    ino=$(stat -L -c %i "/run/netns/${P}39")
-    run sn -j prewarm --slots 80
+    inodes=$(slot_inodes)
+    ifindexes=$(worker_ifindexes)
+    [[ $(wc -l <<<"$inodes") -eq 40 ]]
+
+    run --separate-stderr sn -j prewarm --slots 80 --prefix "$P" --tunnel vxlan
     assert_status 0
-    [ "$(echo "$output" | jq .created)" -eq 40 ]
-    [ "$(stat -L -c %i "/run/netns/${P}39")" = "$ino" ]
-    [ "$(slot_count)" -eq 80 ]
-    [ "$(root_veth_count)" -eq 80 ]
-    run ip -n "${P}79" -d link show tun0
-    assert_output_has "vxlan id 16000079"
+    expect_eq "$(jq -c '[.slots, .created]' <<<"$output")" "[80,40]" "slots and created"
+    # Old slots: same namespaces, same root veths (ifindexes).
+    expect_eq "$(slot_inodes | grep -E "^${P}([0-9]|[1-3][0-9]) ")" "$inodes" "old slots' namespace inodes"
+    expect_eq "$(worker_ifindexes | grep -E "^(lo|${P}([0-9]|[1-3][0-9])) ")" "$ifindexes" "old root veths' ifindexes"
+    assert_all_slots_whole 80
+    assert_root_routes_and_neighbours 80
+    assert_slot_anatomy 0
+    assert_slot_anatomy 40
+    assert_slot_anatomy 79
+    expect_eq "$(sn -j dump | jq -c '[.config.slots, ([.slots[].state] | unique)]')" '[80,["free"]]' "dump"
 }
 
-@test "prewarm interrupted by kill -9 converges when run again" {
-    sn_background -q prewarm --slots 800 --prefix "$P" --tunnel vxlan
-    kill_prewarm_after 100
-    made=$(slot_count)
-    echo "killed after $made namespaces" >&3
-    [ "$made" -lt 800 ]
-
-    run sn -j prewarm --slots 800
+@test "prewarm re-run with only --slots inherits the pinned prefix, tunnel, remote and outside" {
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 198.51.100.9 --outside 10.77.0.0/24
+    run --separate-stderr sn prewarm --slots 3
     assert_status 0
-    [ "$(echo "$output" | jq .created)" -gt 0 ]
-    [ "$(slot_count)" -eq 800 ]
-    [ "$(root_veth_count)" -eq 800 ]
-    [ "$(sn -j dump | jq '[.slots[] | select(.state != "free")] | length')" -eq 0 ]
-    # Every slot holds exactly lo, eth0, br0, tun0 and tap0.
-    for ((i = 0; i < 800; i++)); do
-        n=$(ip -n "$P$i" -o link show | wc -l)
-        [ "$n" -eq 5 ] || { echo "slot $i has $n links" >&2; false; }
-    done
+    [[ $output == "3 slots ready (1 created) in $PIN in "* ]] || fail "summary: $output"
+    assert_all_slots_whole 3
+    assert_root_routes_and_neighbours 3 10.77.0.0/24
+    assert_slot_anatomy 2 198.51.100.9 10.77.0.0/24
+    expect_eq "$(sn -j dump | jq -c '.config | [.prefix, .tunnel, .remote, .outside]')" \
+        "[\"$P\",\"vxlan\",\"198.51.100.9\",\"10.77.0.0/24\"]" "pinned configuration"
+}
+
+@test "prewarm killed with SIGKILL midway leaves incomplete slots that a re-run completes" {
+    sn_background -q prewarm --slots 300 --prefix "$P" --tunnel vxlan
+    kill_prewarm_midway 100 300
+    echo "# killed with $KILLED_AT namespaces and $(root_veth_count) root veths" >&3
+    # What the killed run finished (whole chunks of 64) must survive the re-run untouched.
+    before=$(sn -j dump)
+    free_before=$(jq '[.slots[] | select(.state == "free")] | length' <<<"$before")
+    incomplete_before=$(jq '[.slots[] | select(.state == "incomplete")] | length' <<<"$before")
+    ((incomplete_before > 0)) || fail "no incomplete slot after the kill: $free_before free"
+    ((free_before >= 64)) || fail "the first chunk was not finished: $free_before free"
+    done_slots=$(jq -r '.slots[] | select(.state == "free") | .netns' <<<"$before")
+    done_inodes=$(for s in $done_slots; do echo "$s $(stat -L -c %i "/run/netns/$s")"; done | sort)
+
+    run --separate-stderr sn -j prewarm --slots 300
+    assert_status 0
+    expect_eq "$(jq -c '[.slots, .created]' <<<"$output")" "[300,$((300 - free_before))]" "slots and created"
+    assert_all_slots_whole 300
+    assert_root_routes_and_neighbours 300
+    expect_eq "$(sn -j dump | jq -c '[.slots[].state] | unique')" '["free"]' "states after the re-run"
+    expect_eq "$(for s in $done_slots; do echo "$s $(stat -L -c %i "/run/netns/$s")"; done | sort)" \
+        "$done_inodes" "namespaces of the slots finished before the kill"
+    # The first slot the killed run did not finish, and the last slot.
+    assert_slot_anatomy "$free_before"
+    assert_slot_anatomy 299
+}
+
+@test "prewarm re-makes a slot whose namespace or root veth was removed by hand" {
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan
+    ip netns del "${P}1"
+    ip -n "$W" link del "${P}2"
+    ino3=$(stat -L -c %i "/run/netns/${P}3")
+    run --separate-stderr sn -j prewarm --slots 4
+    assert_status 0
+    expect_eq "$(jq .created <<<"$output")" 2 "created"
+    assert_all_slots_whole 4
+    assert_root_routes_and_neighbours 4
+    assert_slot_anatomy 1
+    assert_slot_anatomy 2
+    expect_eq "$(stat -L -c %i "/run/netns/${P}3")" "$ino3" "slot 3's namespace inode"
 }
 
 @test "prewarm sends nothing before a slot is bound" {
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan
+    # Long enough for IPv6 DAD/RS, IGMP/MLD reports or bridge queries to go out if any were on.
     sleep 3
     for i in 0 1 2; do
-        stats=$(ip -n "$W" -s -j link show "$P$i")
-        [ "$(echo "$stats" | jq '.[0].stats64.rx.packets')" -eq 0 ]
-        [ "$(echo "$stats" | jq '.[0].stats64.tx.packets')" -eq 0 ]
-        [ "$(ip -n "$P$i" -s -j link show tun0 | jq '.[0].stats64.tx.packets')" -eq 0 ]
+        expect_eq "$(ip -n "$W" -s -j link show "$P$i" | jq -c '.[0].stats64 | [.rx.packets, .tx.packets]')" \
+            "[0,0]" "root veth $P$i rx/tx packets"
+        for dev in eth0 tun0 br0 tap0; do
+            expect_eq "$(ip -n "$P$i" -s -j link show "$dev" | jq '.[0].stats64.tx.packets')" 0 \
+                "slot $i: $dev tx packets"
+        done
     done
 }
 
-@test "prewarm given arguments that differ from the pinned configuration exits 2 naming them" {
-    sn -q prewarm --slots 5 --prefix "$P" --tunnel vxlan --remote 198.51.100.7
+@test "prewarm makes root veths that stay silent even if IPv6 is turned back on (addrgenmode none)" {
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    # Hosts' network set-up often writes net.ipv6.conf.all.disable_ipv6; a change of
+    # "all" reaches every device of the namespace, root veths included.
+    nsenter --net="/run/netns/$W" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 &&
+        echo 0 >/proc/sys/net/ipv6/conf/all/disable_ipv6'
+    sleep 3
+    for i in 0 1; do
+        expect_eq "$(ip -n "$W" -j -d -s link show "$P$i" | jq -c '.[0] |
+            {addrgenmode: .inet6_addr_gen_mode, tx_packets: .stats64.tx.packets}'),$(
+            ip -n "$W" -j addr show "$P$i" | jq -c '[.[0].addr_info[].local]')" \
+            '{"addrgenmode":"none","tx_packets":0},[]' "root veth $P$i after IPv6 was re-enabled"
+    done
+}
+
+@test "prewarm given options that differ from the pinned configuration exits 2 naming each and changes nothing" {
+    sn -q prewarm --slots 5 --prefix "$P" --tunnel vxlan --remote 198.51.100.7 --outside 10.55.0.0/24
+    inodes=$(slot_inodes)
+    config=$(sn -j dump | jq -c .config)
+
     run sn prewarm --slots 5 --prefix "${P}y" --remote 198.51.100.8
     assert_status 2
+    assert_output_has "slotnet: prewarm: differs from the configuration pinned in $PIN: "
     assert_output_has "--prefix '${P}y' (pinned '$P')"
     assert_output_has "--remote 198.51.100.8 (pinned 198.51.100.7)"
-    [ "$(slot_count)" -eq 5 ]
-    [ "$(sn -j dump | jq -r .config.remote)" = 198.51.100.7 ]
+    assert_output_lacks "--slots"
+
+    run sn prewarm --tunnel geneve --outside 10.56.0.0/24
+    assert_status 2
+    assert_output_has "--tunnel geneve (pinned vxlan)"
+    assert_output_has "--outside 10.56.0.0/24 (pinned 10.55.0.0/24)"
+
+    expect_eq "$(slot_inodes)" "$inodes" "slot namespace inodes"
+    expect_eq "$(compgen -G "/run/netns/${P}y*" | wc -l)" 0 "namespaces of the refused prefix"
+    expect_eq "$(sn -j dump | jq -c .config)" "$config" "pinned configuration"
 }
 
-@test "prewarm with fewer slots than pinned exits 2 and removes nothing" {
+@test "prewarm --slots smaller than pinned exits 2 and removes nothing" {
     sn -q prewarm --slots 5 --prefix "$P" --tunnel vxlan
+    inodes=$(slot_inodes)
     run sn prewarm --slots 3
     assert_status 2
-    assert_output_has "--slots 3 (pinned 5; teardown to shrink)"
-    [ "$(slot_count)" -eq 5 ]
+    assert_output_has "slotnet: prewarm: differs from the configuration pinned in $PIN: --slots 3 (pinned 5; teardown to shrink)"
+    expect_eq "$(slot_inodes)" "$inodes" "slot namespace inodes"
+    expect_eq "$(sn -j dump | jq .config.slots)" 5 "pinned slot count"
+    assert_all_slots_whole 5
 }
 
-@test "prewarm re-run without options inherits the pinned configuration" {
-    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 198.51.100.9 --outside 10.77.0.0/24
-    run sn prewarm --slots 3
-    assert_status 0
-    run ip -n "${P}2" -d link show tun0
-    assert_output_has "remote 198.51.100.9"
-    run ip -n "$W" route show 10.77.0.3
-    assert_output_has "dev ${P}2"
-}
-
-@test "prewarm --tunnel geneve needs Geneve in the kernel" {
+@test "prewarm --tunnel geneve on a kernel without Geneve exits 1 naming CONFIG_GENEVE and --tunnel vxlan" {
     if ip -n "$W" link add gprobe type geneve id 1 remote 192.0.2.1 2>/dev/null; then
         ip -n "$W" link del gprobe
-        run sn prewarm --slots 2 --prefix "$P" --tunnel geneve
-        assert_status 0
-        run ip -n "${P}1" -d link show tun0
-        assert_output_has "geneve id 16000001 remote 192.0.2.1"
-    else
-        run sn prewarm --slots 2 --prefix "$P" --tunnel geneve
-        assert_status 1
-        assert_output_has "CONFIG_GENEVE"
-        assert_output_has "--tunnel vxlan"
-        [ "$(slot_count)" -eq 0 ]
+        skip "this kernel has Geneve"
     fi
+    for tunnel in "--tunnel geneve" ""; do # geneve is the default
+        # shellcheck disable=SC2086
+        run sn prewarm --slots 2 --prefix "$P" $tunnel
+        assert_status 1
+        assert_output_has "slotnet: prewarm: --tunnel geneve: this kernel has no Geneve"
+        assert_output_has "CONFIG_GENEVE"
+        assert_output_has "use --tunnel vxlan"
+        assert_nothing_created
+    done
 }
 
-@test "prewarm repairs a slot whose namespace was removed by hand" {
-    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan
-    ip netns del "${P}2"
-    run sn -j prewarm --slots 4
+@test "prewarm accepts a prefix whose longest slot name is exactly 15 characters" {
+    # P padded to 14 characters; slots 0..9 make names of 15.
+    long=$P$(printf 'z%.0s' $(seq $((14 - ${#P}))))
+    run sn prewarm --slots 10 --prefix "$long" --tunnel vxlan
     assert_status 0
-    [ "$(echo "$output" | jq .created)" -eq 1 ]
-    [ "$(ip -n "${P}2" -o link show | wc -l)" -eq 5 ]
-    [ "$(root_veth_count)" -eq 4 ]
+    [[ -e /run/netns/${long}9 ]] || fail "no namespace ${long}9"
+    expect_eq "$(ip -n "$W" -j link show "${long}9" | jq -r '.[0].ifname')" "${long}9" "15-character root veth"
 }
