@@ -73,11 +73,6 @@ void *nl_attr_get_payload(const struct nlattr *attr)
 	return (char *)attr + NLA_HDRLEN;
 }
 
-uint8_t nl_attr_get_u8(const struct nlattr *attr)
-{
-	return *(uint8_t *)nl_attr_get_payload(attr);
-}
-
 uint32_t nl_attr_get_u32(const struct nlattr *attr)
 {
 	uint32_t v;
@@ -89,15 +84,6 @@ uint32_t nl_attr_get_u32(const struct nlattr *attr)
 const char *nl_attr_get_str(const struct nlattr *attr)
 {
 	return nl_attr_get_payload(attr);
-}
-
-bool nl_attr_put_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
-		       size_t len, const void *data)
-{
-	if (nlh->nlmsg_len + NLA_HDRLEN + NLA_ALIGN(len) > buflen)
-		return false;
-	nl_attr_put(nlh, type, len, data);
-	return true;
 }
 
 void nl_attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *data)
@@ -167,11 +153,6 @@ int nl_attr_parse(const struct nlmsghdr *nlh, size_t offset, nl_attr_cb_t cb, vo
 	return parse_attrs(first, len, cb, data);
 }
 
-int nl_attr_parse_nested(const struct nlattr *nested, nl_attr_cb_t cb, void *data)
-{
-	return parse_attrs(nl_attr_get_payload(nested), nl_attr_get_payload_len(nested), cb, data);
-}
-
 /* ---- batches ---- */
 
 struct nl_batch {
@@ -222,11 +203,6 @@ void *nl_batch_current(struct nl_batch *b)
 size_t nl_batch_size(struct nl_batch *b)
 {
 	return b->used;
-}
-
-bool nl_batch_is_empty(struct nl_batch *b)
-{
-	return b->used == 0;
 }
 
 /* Moves a message that did not fit to the front, as libmnl does. */

@@ -31,15 +31,12 @@ void *nl_nlmsg_get_payload_offset(const struct nlmsghdr *nlh, size_t offset);
 bool nl_nlmsg_ok(const struct nlmsghdr *nlh, int len);
 struct nlmsghdr *nl_nlmsg_next(const struct nlmsghdr *nlh, int *len);
 
-/* Attributes: the _check variants refuse to grow the message past buflen. */
+/* Attributes */
 uint16_t nl_attr_get_type(const struct nlattr *attr);
 uint16_t nl_attr_get_payload_len(const struct nlattr *attr);
 void *nl_attr_get_payload(const struct nlattr *attr);
-uint8_t nl_attr_get_u8(const struct nlattr *attr);
 uint32_t nl_attr_get_u32(const struct nlattr *attr);
 const char *nl_attr_get_str(const struct nlattr *attr);
-bool nl_attr_put_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
-		       size_t len, const void *data);
 void nl_attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *data);
 void nl_attr_put_u8(struct nlmsghdr *nlh, uint16_t type, uint8_t data);
 void nl_attr_put_u16(struct nlmsghdr *nlh, uint16_t type, uint16_t data);
@@ -50,7 +47,6 @@ void nl_attr_nest_end(struct nlmsghdr *nlh, struct nlattr *start);
 
 typedef int (*nl_attr_cb_t)(const struct nlattr *attr, void *data);
 int nl_attr_parse(const struct nlmsghdr *nlh, size_t offset, nl_attr_cb_t cb, void *data);
-int nl_attr_parse_nested(const struct nlattr *nested, nl_attr_cb_t cb, void *data);
 
 /* Batches: several requests in one send.  The buffer must hold two pages more than limit. */
 struct nl_batch;
@@ -60,7 +56,6 @@ void nl_batch_stop(struct nl_batch *b);
 void *nl_batch_head(struct nl_batch *b);
 void *nl_batch_current(struct nl_batch *b);
 size_t nl_batch_size(struct nl_batch *b);
-bool nl_batch_is_empty(struct nl_batch *b);
 void nl_batch_reset(struct nl_batch *b);
 
 /* Sockets */
