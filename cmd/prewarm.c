@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -40,6 +41,7 @@ struct prewarm_args {
 	struct opt_enum tunnel;
 	struct opt_ipv4 remote;
 	struct opt_cidr outside;
+	struct opt_u32 jobs;
 };
 
 /* Index + 1 is the enum slotnet_tunnel value. */
@@ -56,6 +58,8 @@ static const struct opt_def prewarm_opts[] = {
 	    "tunnels' default remote (default 192.0.2.1, a placeholder)"),
 	OPT("outside", 'o', OPT_CIDR, A, outside, "CIDR",
 	    "slot i's outside address is the i-th host of CIDR (default 100.64.0.0/16)"),
+	OPT("jobs", 'J', OPT_U32, A, jobs, "N",
+	    "workers making slots at once (default: online CPUs, at most 4)", .min = 1, .max = 16),
 	{ 0 },
 };
 #undef A
@@ -71,13 +75,30 @@ struct prewarm {
 	struct sn_maps maps;
 	int root_ns;
 	struct nl_socket *root_nl;
-	struct procfs proc;
 	bool have_ipv6;
 	int *root_ifindex;      /* per slot: its root-side veth, 0 when absent */
 	unsigned *todo;         /* slots to (re)create */
 	unsigned ntodo;
+	unsigned jobs;
+	unsigned next;          /* first slot of todo not yet taken by a worker */
+	bool stop;              /* a worker failed: the others finish their chunk and stop */
+	unsigned made;
+	pthread_mutex_t lock;   /* timings and progress */
 	double phase_ms[10][3]; /* per tenth of the run: namespaces, devices, root */
 	unsigned tenth_slots[10];
+};
+
+/*
+ * A worker: chunks of slots taken in turn, with a root socket and a proc
+ * instance of its own.  Nearly every request takes RTNL, so a second worker
+ * only overlaps what does not (namespace creation, mounts, user space).
+ */
+struct lane {
+	struct prewarm *p;
+	struct nl_socket *nl;
+	struct procfs proc;
+	pthread_t thread;
+	int ret;
 };
 
 enum { PHASE_NETNS, PHASE_DEVICES, PHASE_ROOT };
@@ -392,8 +413,9 @@ out:
 	return ret;
 }
 
-static int make_namespaces(struct prewarm *p, const unsigned *slots, unsigned n, int *fds)
+static int make_namespaces(struct lane *l, const unsigned *slots, unsigned n, int *fds)
 {
+	struct prewarm *p = l->p;
 	char name[SLOT_NAME_LEN];
 
 	for (unsigned k = 0; k < n; k++) {
@@ -403,7 +425,7 @@ static int make_namespaces(struct prewarm *p, const unsigned *slots, unsigned n,
 			return slot_failed(slots[k], "creating namespace", errno, NULL);
 		/* No IPv6 in the slot, so no DAD, RS or MLD before a tenant is bound. */
 		if (p->have_ipv6 &&
-		    procfs_sysctl(&p->proc, "net/ipv6/conf/default/disable_ipv6", "1") < 0)
+		    procfs_sysctl(&l->proc, "net/ipv6/conf/default/disable_ipv6", "1") < 0)
 			return slot_failed(slots[k], "disabling IPv6", errno, NULL);
 	}
 	return 0;
@@ -433,12 +455,12 @@ static int make_devices(struct prewarm *p, const unsigned *slots, unsigned n, co
  * (0.1 ms per slot at the first slot, 1.1 ms at the 4,000th).  The veth
  * also gets "none", for when someone turns IPv6 back on.
  */
-static int disable_root_ipv6(struct prewarm *p, unsigned slot, const char *name)
+static int disable_root_ipv6(struct lane *l, unsigned slot, const char *name)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", name);
-	if (procfs_sysctl(&p->proc, path, "1") < 0)
+	if (procfs_sysctl(&l->proc, path, "1") < 0)
 		return slot_failed(slot, "disabling IPv6 on the root veth", errno, NULL);
 	return 0;
 }
@@ -456,10 +478,11 @@ static int commit_root(struct rt_batch *b)
 }
 
 /* The root side of a chunk, one batch: veths up, routes and neighbours to them. */
-static int wire_root(struct prewarm *p, const unsigned *slots, unsigned n)
+static int wire_root(struct lane *l, const unsigned *slots, unsigned n)
 {
 	static const uint8_t veth_mac[6] = SLOT_VETH_MAC;
-	struct rt_batch *b = rt_batch_new(p->root_nl, NULL, NULL);
+	struct prewarm *p = l->p;
+	struct rt_batch *b = rt_batch_new(l->nl, NULL, NULL);
 	char name[SLOT_NAME_LEN];
 	int ret = 0;
 
@@ -472,7 +495,7 @@ static int wire_root(struct prewarm *p, const unsigned *slots, unsigned n)
 
 		slot_name(name, &p->cfg, i);
 		if (p->have_ipv6) {
-			if ((ret = disable_root_ipv6(p, i, name)))
+			if ((ret = disable_root_ipv6(l, i, name)))
 				goto out;
 			rt_link_up_no_ipv6_addr(b, ifindex, "bringing up the root veth", i);
 		} else {
@@ -507,6 +530,12 @@ static int mark_ready(struct prewarm *p, const unsigned *slots, unsigned n)
 /* A chunk's time, shared evenly by its slots, each counted in its own tenth of the run. */
 static void account(struct prewarm *p, unsigned done, unsigned n, const double t[4])
 {
+	bool progress = isatty(STDERR_FILENO) && !g.quiet;
+
+	pthread_mutex_lock(&p->lock);
+	p->made += n;
+	if (progress)
+		fprintf(stderr, "\rslotnet: prewarm: %u/%u slots", p->made, p->ntodo);
 	for (unsigned k = 0; k < n; k++) {
 		unsigned tenth = (done + k) * 10 / p->ntodo;
 
@@ -514,10 +543,12 @@ static void account(struct prewarm *p, unsigned done, unsigned n, const double t
 			p->phase_ms[tenth][ph] += (t[ph + 1] - t[ph]) / n;
 		p->tenth_slots[tenth]++;
 	}
+	pthread_mutex_unlock(&p->lock);
 }
 
-static int make_chunk(struct prewarm *p, const unsigned *slots, unsigned n, unsigned done)
+static int make_chunk(struct lane *l, const unsigned *slots, unsigned n, unsigned done)
 {
+	struct prewarm *p = l->p;
 	int fds[CHUNK];
 	double t[4];
 	int ret;
@@ -525,7 +556,7 @@ static int make_chunk(struct prewarm *p, const unsigned *slots, unsigned n, unsi
 	for (unsigned k = 0; k < n; k++)
 		fds[k] = -1;
 	t[0] = now_ms();
-	ret = make_namespaces(p, slots, n, fds);
+	ret = make_namespaces(l, slots, n, fds);
 	t[1] = now_ms();
 	if (!ret)
 		ret = make_devices(p, slots, n, fds);
@@ -536,7 +567,7 @@ static int make_chunk(struct prewarm *p, const unsigned *slots, unsigned n, unsi
 		if (fds[k] >= 0)
 			close(fds[k]);
 	if (!ret)
-		ret = wire_root(p, slots, n);
+		ret = wire_root(l, slots, n);
 	if (!ret)
 		ret = mark_ready(p, slots, n);
 	t[3] = now_ms();
@@ -559,19 +590,53 @@ static void show_timings(const struct prewarm *p)
 	}
 }
 
+static void *lane_run(void *arg)
+{
+	struct lane *l = arg;
+	struct prewarm *p = l->p;
+
+	for (;;) {
+		unsigned k = __atomic_fetch_add(&p->next, CHUNK, __ATOMIC_RELAXED);
+		unsigned n = k < p->ntodo ? (p->ntodo - k < CHUNK ? p->ntodo - k : CHUNK) : 0;
+
+		if (!n || __atomic_load_n(&p->stop, __ATOMIC_RELAXED))
+			break;
+		l->ret = make_chunk(l, p->todo + k, n, k);
+		if (l->ret) {
+			__atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	return NULL;
+}
+
 static int make_slots(struct prewarm *p)
 {
-	bool progress = isatty(STDERR_FILENO) && !g.quiet;
+	struct lane lanes[16] = { 0 };
+	unsigned started = 0;
 	int ret = 0;
 
-	for (unsigned k = 0; k < p->ntodo && !ret; k += CHUNK) {
-		unsigned n = p->ntodo - k < CHUNK ? p->ntodo - k : CHUNK;
+	for (; started < p->jobs; started++) {
+		struct lane *l = &lanes[started];
 
-		ret = make_chunk(p, p->todo + k, n, k);
-		if (progress)
-			fprintf(stderr, "\rslotnet: prewarm: %u/%u slots", k + n, p->ntodo);
+		l->p = p;
+		procfs_init(&l->proc);
+		l->nl = nl_socket_open(NETLINK_ROUTE);
+		if (!l->nl || pthread_create(&l->thread, NULL, lane_run, l)) {
+			ret = sn_err(EXIT_FAILED, "starting worker %u: %s", started, strerror(errno));
+			__atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
+			nl_socket_close(l->nl);
+			break;
+		}
 	}
-	if (progress && p->ntodo)
+	for (unsigned w = 0; w < started; w++) {
+		pthread_join(lanes[w].thread, NULL);
+		if (!ret)
+			ret = lanes[w].ret;
+		nl_socket_close(lanes[w].nl);
+		procfs_close(&lanes[w].proc);
+	}
+	if (isatty(STDERR_FILENO) && !g.quiet && p->ntodo)
 		fputc('\n', stderr);
 	show_timings(p);
 	return ret;
@@ -616,6 +681,13 @@ static int load_config(struct prewarm *p, const struct prewarm_args *a)
 	return validate(a, &p->cfg);
 }
 
+static unsigned default_jobs(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return cpus < 1 ? 1 : cpus > 4 ? 4 : (unsigned)cpus;
+}
+
 static int setup(struct prewarm *p)
 {
 	p->root_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -623,7 +695,7 @@ static int setup(struct prewarm *p)
 	if (p->root_ns < 0 || !p->root_nl)
 		return sn_err(EXIT_FAILED, "opening the root namespace: %s", strerror(errno));
 	p->have_ipv6 = access("/proc/sys/net/ipv6", F_OK) == 0;
-	procfs_init(&p->proc);
+	pthread_mutex_init(&p->lock, NULL);
 	p->root_ifindex = calloc(p->cfg.nslots, sizeof(*p->root_ifindex));
 	p->todo = calloc(p->cfg.nslots, sizeof(*p->todo));
 	if (!p->root_ifindex || !p->todo)
@@ -633,7 +705,6 @@ static int setup(struct prewarm *p)
 
 static void cleanup(struct prewarm *p)
 {
-	procfs_close(&p->proc);
 	nl_socket_close(p->root_nl);
 	if (p->root_ns >= 0)
 		close(p->root_ns);
@@ -664,6 +735,7 @@ int do_prewarm(int argc, char **argv)
 	ret = opts_parse(&prewarm_spec, argc, argv, &a, &args, &nargs);
 	if (ret)
 		return ret < 0 ? EXIT_DONE : ret;
+	p.jobs = a.jobs.set ? a.jobs.v : default_jobs();
 	if ((ret = need_privileges()) || (ret = pin_dir_check(g.pin_dir)) ||
 	    (ret = load_config(&p, &a)) || (ret = setup(&p)) || (ret = check_tunnel_support(&p)))
 		goto out;

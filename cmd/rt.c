@@ -52,7 +52,8 @@ struct rt_batch {
 	struct rt_error error;
 };
 
-static uint32_t seq_counter = 1;
+/* Per thread: prewarm's workers each have sockets of their own. */
+static _Thread_local uint32_t seq_counter = 1;
 
 static void grow_rcvbuf(struct nl_socket *nl)
 {
