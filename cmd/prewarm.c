@@ -268,6 +268,24 @@ static int survey(struct prewarm *p)
 	return 0;
 }
 
+static int slot_failed(unsigned i, const char *step, int err, const char *extack)
+{
+	return sn_err(EXIT_FAILED, "slot %u: %s: %s%s%s", i, step, strerror(err),
+		      extack && *extack ? ": " : "", extack ? extack : "");
+}
+
+static int commit_root(struct rt_batch *b)
+{
+	const struct rt_error *e;
+
+	if (rt_batch_commit(b) == 0)
+		return 0;
+	e = rt_batch_error(b);
+	if (e->tag < 0)
+		return sn_err(EXIT_FAILED, "%s: %s", e->what, strerror(e->err));
+	return slot_failed(e->tag, e->what, e->err, e->extack);
+}
+
 /* Half-made slots are removed whole and made again: simpler than mending. */
 static int clear_leftovers(struct prewarm *p)
 {
@@ -277,6 +295,8 @@ static int clear_leftovers(struct prewarm *p)
 
 	if (!b)
 		return sn_err(EXIT_FAILED, "%s", strerror(errno));
+	/* Before queuing: a full batch is sent while the loop still runs. */
+	rt_batch_tolerate(b, ENODEV);
 	for (unsigned k = 0; k < p->ntodo; k++) {
 		unsigned i = p->todo[k];
 
@@ -294,24 +314,13 @@ static int clear_leftovers(struct prewarm *p)
 			goto out;
 		}
 	}
-	rt_batch_tolerate(b, ENODEV);
-	if (rt_batch_commit(b) < 0) {
-		const struct rt_error *e = rt_batch_error(b);
-
-		ret = sn_err(EXIT_FAILED, "slot %d: %s: %s", e->tag, e->what, strerror(e->err));
-	}
+	ret = commit_root(b);
 out:
 	rt_batch_free(b);
 	return ret;
 }
 
 /* ---- making one chunk of slots ---- */
-
-static int slot_failed(unsigned i, const char *step, int err, const char *extack)
-{
-	return sn_err(EXIT_FAILED, "slot %u: %s: %s%s%s", i, step, strerror(err),
-		      extack && *extack ? ": " : "", extack ? extack : "");
-}
 
 static int make_tap(const char *name)
 {
@@ -463,18 +472,6 @@ static int disable_root_ipv6(struct lane *l, unsigned slot, const char *name)
 	if (procfs_sysctl(&l->proc, path, "1") < 0)
 		return slot_failed(slot, "disabling IPv6 on the root veth", errno, NULL);
 	return 0;
-}
-
-static int commit_root(struct rt_batch *b)
-{
-	const struct rt_error *e;
-
-	if (rt_batch_commit(b) == 0)
-		return 0;
-	e = rt_batch_error(b);
-	if (e->tag < 0)
-		return sn_err(EXIT_FAILED, "%s: %s", e->what, strerror(e->err));
-	return slot_failed(e->tag, e->what, e->err, e->extack);
 }
 
 /* The root side of a chunk, one batch: veths up, routes and neighbours to them. */
