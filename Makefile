@@ -22,7 +22,7 @@ LDLIBS := -L$(VENDOR)/lib -lbpf -lelf -lz
 
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror $(INCLUDES)
 
-SUBCOMMANDS := prewarm dump teardown
+SUBCOMMANDS := prewarm bind unbind dump teardown
 SRCS := $(wildcard cmd/*.c)
 OBJS := $(SRCS:cmd/%.c=$(BUILD)/%.o)
 BPF_HDRS := $(wildcard bpf/*.h)
@@ -53,7 +53,15 @@ $(BUILD)/slotnet: $(OBJS)
 $(BUILD)/test_parse: tests/unit/test_parse.c cmd/parse.c cmd/parse.h
 	$(CC) $(CFLAGS) -Icmd $(LDFLAGS) tests/unit/test_parse.c cmd/parse.c -o $@
 
-check: $(BUILD)/slotnet $(BUILD)/test_parse
+# Data-path fixtures and the per-packet benchmark load the real BPF object
+# through its skeleton and run it with BPF_PROG_TEST_RUN.
+$(BUILD)/test_datapath: tests/unit/test_datapath.c $(BPF_HDRS) $(BUILD)/slotnet.skel.h
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
+
+$(BUILD)/bench_datapath: scripts/bench-datapath.c $(BPF_HDRS) $(BUILD)/slotnet.skel.h
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
+
+check: $(BUILD)/slotnet $(BUILD)/test_parse $(BUILD)/test_datapath
 	bash tests/run.sh
 
 install: $(BUILD)/slotnet
@@ -63,4 +71,5 @@ install: $(BUILD)/slotnet
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -rf $(BUILD)/*.o $(BUILD)/slotnet $(BUILD)/slotnet.skel.h $(BUILD)/slotnet.bpf.o $(BUILD)/test_parse
+	rm -rf $(BUILD)/*.o $(BUILD)/slotnet $(BUILD)/slotnet.skel.h $(BUILD)/slotnet.bpf.o $(BUILD)/test_parse \
+		$(BUILD)/test_datapath $(BUILD)/bench_datapath

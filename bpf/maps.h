@@ -25,6 +25,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } slots SEC(".maps");
 
+/* Root-side veth ifindex -> slot: how a program shared by every veth finds its slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLOTNET_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ifslots SEC(".maps");
+
 /* A tenant's binding; no preallocation so replaced elements are freed after RCU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

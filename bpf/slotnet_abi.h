@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define SLOTNET_ABI_VERSION 1
+#define SLOTNET_ABI_VERSION 2
 
 /* Map sizes are fixed at creation; a slot number must stay below this. */
 #define SLOTNET_MAX_SLOTS 16384
@@ -26,9 +26,19 @@
 
 #define SLOTNET_PREFIX_MAX 16 /* IFNAMSIZ, including the terminating NUL */
 
+/* Tunnel UDP destination ports the data path recognises, whatever the configured tunnel. */
+#define SLOTNET_VXLAN_PORT 4789
+#define SLOTNET_GENEVE_PORT 6081
+
 enum slotnet_tunnel {
 	SLOTNET_TUNNEL_VXLAN = 1,
 	SLOTNET_TUNNEL_GENEVE = 2,
+};
+
+/* How the programs sit on the root-side veths. */
+enum slotnet_attach {
+	SLOTNET_ATTACH_TCX = 1, /* tcx links, pinned under links/ in the pin directory */
+	SLOTNET_ATTACH_TC = 2,  /* clsact qdiscs sharing one ingress and one egress filter block */
 };
 
 /* "config" map: an array with one element, key 0. */
@@ -44,7 +54,8 @@ struct slotnet_config {
 	__u32 link_group;    /* netdev group of the root-side veths, for one-request teardown */
 	__u8 outside_plen;
 	__u8 inside_plen;
-	__u8 pad[2];
+	__u8 attach;         /* enum slotnet_attach */
+	__u8 pad;
 	char prefix[SLOTNET_PREFIX_MAX]; /* NUL-terminated */
 };
 _Static_assert(sizeof(struct slotnet_config) == 56, "config layout");
@@ -75,18 +86,39 @@ struct slotnet_binding {
 };
 _Static_assert(sizeof(struct slotnet_binding) == 16, "binding layout");
 
+/* "ifslots" map: a hash from a root-side veth's ifindex to its slot number. */
+
+/*
+ * Why the data path dropped a packet.  "Leaving" is the slot's traffic on
+ * its way out (ingress of the root-side veth), "entering" the way in.
+ */
+enum slotnet_drop {
+	SLOTNET_DROP_MALFORMED,  /* truncated or inconsistent IPv4/UDP/tunnel header,
+				    Geneve version other than 0, VXLAN without the I flag */
+	SLOTNET_DROP_NOT_IPV4,   /* neither IPv4 nor ARP */
+	SLOTNET_DROP_SPOOF,      /* leaving: source is not the slot's inside address */
+	SLOTNET_DROP_DEST,       /* entering: destination is not the slot's outside address */
+	SLOTNET_DROP_UNBOUND,    /* tunnel packet while the slot is not bound */
+	SLOTNET_DROP_VNI,        /* tunnel packet with a VNI other than the slot's */
+	SLOTNET_DROP_REMOTE,     /* entering: tunnel packet not from the bound remote */
+	SLOTNET_DROP_REASONS
+};
+
+/* Packets and bytes passed, and drops by reason, for one direction. */
+struct slotnet_dir_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 drops[SLOTNET_DROP_REASONS];
+};
+
 /*
  * "counters" map: a per-CPU array indexed by slot number.  tx is traffic
  * leaving the slot, rx traffic entering it.
  */
 struct slotnet_counters {
-	__u64 tx_packets;
-	__u64 tx_bytes;
-	__u64 tx_drops;
-	__u64 rx_packets;
-	__u64 rx_bytes;
-	__u64 rx_drops;
+	struct slotnet_dir_counters tx;
+	struct slotnet_dir_counters rx;
 };
-_Static_assert(sizeof(struct slotnet_counters) == 48, "counters layout");
+_Static_assert(sizeof(struct slotnet_counters) == 144, "counters layout");
 
 #endif

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite and shows its TAP output as it comes:
 #   1. build/test_parse          C unit tests (parsing and validation)
-#   2. bats --tap tests/bats     integration tests (root; each test in its own
+#   2. build/test_datapath      BPF packet fixtures (BPF_PROG_TEST_RUN), in a
+#                                throwaway network namespace
+#   3. bats --tap tests/bats     integration tests (root; each test in its own
 #                                throwaway namespaces, see tests/bats/helpers.bash)
 # then prints exactly one last line, "N passed, N failed", summing every
 # suite's TAP "ok" and "not ok" lines.  A suite that is missing, crashes, or
@@ -58,6 +60,7 @@ run_suite() { # NAME COMMAND...
 }
 
 run_suite "unit: parsing and validation" build/test_parse
+run_suite "unit: data-path packet fixtures" unshare --net build/test_datapath
 # --print-output-on-failure: a failed test shows the output of its last `run`.
 # BATS_TEST_TIMEOUT: a hung test fails (and is cleaned up) instead of hanging CI.
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300} \
