@@ -40,15 +40,38 @@ static void show_config(const struct slotnet_config *cfg)
 	out_str("outside", ", outside %s", cidr);
 	snprintf(cidr, sizeof(cidr), "%s/%u", format_ipv4(cfg->inside_be, a), cfg->inside_plen);
 	out_str("inside", ", inside %s", cidr);
-	out_str("gateway", " via %s\n", format_ipv4(cfg->gateway_be, a));
+	out_str("gateway", " via %s", format_ipv4(cfg->gateway_be, a));
+	out_str("attach", ", attach %s\n", cfg->attach == SLOTNET_ATTACH_TC ? "tc" : "tcx");
 	out_u64("abi_version", NULL, cfg->abi_version);
 	out_obj_close();
 }
+
+/* JSON keys and text labels of enum slotnet_drop, in its order. */
+static const char *const drop_names[SLOTNET_DROP_REASONS] = {
+	"malformed", "not_ipv4", "spoof", "dest", "unbound", "vni", "remote",
+};
 
 struct counters_buf {
 	struct slotnet_counters *percpu;
 	int ncpus;
 };
+
+static void add_dir(struct slotnet_dir_counters *sum, const struct slotnet_dir_counters *v)
+{
+	sum->packets += v->packets;
+	sum->bytes += v->bytes;
+	for (int r = 0; r < SLOTNET_DROP_REASONS; r++)
+		sum->drops[r] += v->drops[r];
+}
+
+static uint64_t total_drops(const struct slotnet_dir_counters *d)
+{
+	uint64_t n = 0;
+
+	for (int r = 0; r < SLOTNET_DROP_REASONS; r++)
+		n += d->drops[r];
+	return n;
+}
 
 static int sum_counters(int fd, unsigned slot, struct counters_buf *cb, struct slotnet_counters *sum)
 {
@@ -58,16 +81,27 @@ static int sum_counters(int fd, unsigned slot, struct counters_buf *cb, struct s
 	if (bpf_map_lookup_elem(fd, &key, cb->percpu) < 0)
 		return -1;
 	for (int c = 0; c < cb->ncpus; c++) {
-		const struct slotnet_counters *v = &cb->percpu[c];
-
-		sum->tx_packets += v->tx_packets;
-		sum->tx_bytes += v->tx_bytes;
-		sum->tx_drops += v->tx_drops;
-		sum->rx_packets += v->rx_packets;
-		sum->rx_bytes += v->rx_bytes;
-		sum->rx_drops += v->rx_drops;
+		add_dir(&sum->tx, &cb->percpu[c].tx);
+		add_dir(&sum->rx, &cb->percpu[c].rx);
 	}
 	return 0;
+}
+
+/* Drops by reason: every reason in JSON, the non-zero ones in text after LABEL. */
+static void show_drops(const char *key, const char *label, const struct slotnet_dir_counters *d)
+{
+	const char *sep = label;
+
+	out_obj_open(key);
+	for (int r = 0; r < SLOTNET_DROP_REASONS; r++) {
+		char fmt[64];
+
+		snprintf(fmt, sizeof(fmt), "%s %s %%lu", sep, drop_names[r]);
+		out_u64(drop_names[r], d->drops[r] ? fmt : NULL, d->drops[r]);
+		if (d->drops[r])
+			sep = ",";
+	}
+	out_obj_close();
 }
 
 static const char *slot_state(const struct slotnet_slot *s, bool bound)
@@ -113,12 +147,20 @@ static int show_slot(const struct sn_maps *m, const struct slotnet_config *cfg, 
 		format_ipv4(bound && (bind.flags & SLOTNET_BIND_REMOTE) ? bind.remote_be
 									 : cfg->remote_be, a));
 	out_str("state", "%-10s ", slot_state(&s, bound));
-	out_u64("tx_packets", "%10lu ", c.tx_packets);
-	out_u64("tx_bytes", "%12lu ", c.tx_bytes);
-	out_u64("tx_drops", "%8lu ", c.tx_drops);
-	out_u64("rx_packets", "%10lu ", c.rx_packets);
-	out_u64("rx_bytes", "%12lu ", c.rx_bytes);
-	out_u64("rx_drops", "%8lu\n", c.rx_drops);
+	out_u64("tx_packets", "%10lu ", c.tx.packets);
+	out_u64("tx_bytes", "%12lu ", c.tx.bytes);
+	out_u64("tx_drops", "%8lu ", total_drops(&c.tx));
+	out_u64("rx_packets", "%10lu ", c.rx.packets);
+	out_u64("rx_bytes", "%12lu ", c.rx.bytes);
+	out_u64("rx_drops", "%8lu\n", total_drops(&c.rx));
+	if (total_drops(&c.tx) || total_drops(&c.rx))
+		out_text("%6s drops:", "");
+	out_obj_open("drops");
+	show_drops("tx", " leaving", &c.tx);
+	show_drops("rx", total_drops(&c.tx) ? ";  entering" : " entering", &c.rx);
+	out_obj_close();
+	if (total_drops(&c.tx) || total_drops(&c.rx))
+		out_text("\n");
 	out_obj_close();
 	return 0;
 }
@@ -149,29 +191,18 @@ static int show(const struct sn_maps *m, const struct slotnet_config *cfg, long 
 
 int do_dump(int argc, char **argv)
 {
-	struct slotnet_config cfg;
-	struct sn_maps m;
+	const struct slotnet_config *cfg;
+	const struct sn_maps *m;
+	unsigned slot;
 	char **args;
 	int nargs, ret;
-	long only = -1;
 
 	ret = opts_parse(&dump_spec, argc, argv, NULL, &args, &nargs);
 	if (ret)
 		return ret < 0 ? EXIT_DONE : ret;
-	if ((ret = need_privileges()) || (ret = state_open(g.pin_dir, &m, &cfg)))
+	if ((ret = need_privileges()) || (ret = state_get(&m, &cfg)))
 		return ret;
-	if (nargs == 1) {
-		const char *why;
-		uint32_t slot;
-
-		if (parse_u32(args[0], 0, cfg.nslots - 1, &slot, &why) < 0) {
-			state_close(&m);
-			return sn_err(EXIT_USAGE, "slot '%s': %s (slots are 0..%u)", args[0], why,
-				      cfg.nslots - 1);
-		}
-		only = slot;
-	}
-	ret = show(&m, &cfg, only);
-	state_close(&m);
-	return ret;
+	if (nargs == 1 && (ret = parse_slot(args[0], cfg, &slot)))
+		return ret;
+	return show(m, cfg, nargs == 1 ? (long)slot : -1);
 }

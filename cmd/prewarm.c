@@ -31,7 +31,10 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <net/if.h>
+#include <limits.h>
 #include <linux/if_tun.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #define CHUNK 64
 
@@ -42,10 +45,13 @@ struct prewarm_args {
 	struct opt_ipv4 remote;
 	struct opt_cidr outside;
 	struct opt_u32 jobs;
+	struct opt_enum attach;
 };
 
 /* Index + 1 is the enum slotnet_tunnel value. */
 static const char *const tunnel_names[] = { "vxlan", "geneve", NULL };
+/* Index + 1 is the enum slotnet_attach value. */
+static const char *const attach_names[] = { "tcx", "tc", NULL };
 
 #define A struct prewarm_args
 static const struct opt_def prewarm_opts[] = {
@@ -60,6 +66,9 @@ static const struct opt_def prewarm_opts[] = {
 	    "slot i's outside address is the i-th host of CIDR (default 100.64.0.0/16)"),
 	OPT("jobs", 'J', OPT_U32, A, jobs, "N",
 	    "workers making slots at once (default: online CPUs, at most 4)", .min = 1, .max = 16),
+	OPT("attach", 'a', OPT_ENUM, A, attach, "tcx|tc",
+	    "how the programs sit on the root veths: tcx links, or clsact with shared filter "
+	    "blocks (default tcx when the kernel has it)", .choices = attach_names),
 	{ 0 },
 };
 #undef A
@@ -73,6 +82,7 @@ static const struct cmd_spec prewarm_spec = {
 struct prewarm {
 	struct slotnet_config cfg;
 	struct sn_maps maps;
+	struct sn_progs progs;
 	int root_ns;
 	struct nl_socket *root_nl;
 	bool have_ipv6;
@@ -161,6 +171,9 @@ static int merge_pinned(const struct prewarm_args *a, struct slotnet_config *cfg
 		append(diff, sizeof(diff), ", --outside %s/%u (pinned %s/%u)",
 		       format_ipv4(a->outside.net_be, x), a->outside.plen,
 		       format_ipv4(cfg->outside_be, y), cfg->outside_plen);
+	if (a->attach.set && (unsigned)a->attach.v + 1 != cfg->attach)
+		append(diff, sizeof(diff), ", --attach %s (pinned %s)", attach_names[a->attach.v],
+		       attach_names[cfg->attach - 1]);
 	if (diff[0])
 		return sn_err(EXIT_USAGE, "differs from the configuration pinned in %s: %s",
 			      g.pin_dir, diff + 2);
@@ -182,6 +195,20 @@ static uint32_t link_group_of(const char *pin_dir)
 	return h | 0x80000000u;
 }
 
+/* Asks about tcx programs on lo, which every namespace has: kernels before 6.6 say EINVAL. */
+static bool tcx_supported(void)
+{
+	LIBBPF_OPTS(bpf_prog_query_opts, q);
+
+	return bpf_prog_query_opts(1, BPF_TCX_INGRESS, &q) == 0;
+}
+
+/* The shared filter blocks of --attach tc, numbered after the link group. */
+static uint32_t tc_block(const struct slotnet_config *cfg, bool egress)
+{
+	return (cfg->link_group & ~1u) | egress;
+}
+
 static void apply_args(const struct prewarm_args *a, struct slotnet_config *cfg)
 {
 	cfg->link_group = link_group_of(g.pin_dir);
@@ -197,6 +224,10 @@ static void apply_args(const struct prewarm_args *a, struct slotnet_config *cfg)
 		cfg->outside_be = a->outside.net_be;
 		cfg->outside_plen = a->outside.plen;
 	}
+	if (a->attach.set)
+		cfg->attach = a->attach.v + 1;
+	else
+		cfg->attach = tcx_supported() ? SLOTNET_ATTACH_TCX : SLOTNET_ATTACH_TC;
 }
 
 static int validate(const struct prewarm_args *a, const struct slotnet_config *cfg)
@@ -223,6 +254,9 @@ static int validate(const struct prewarm_args *a, const struct slotnet_config *c
 			      SLOT_INSIDE_PLEN);
 	if (check_unicast(cfg->remote_be, &why) < 0)
 		return sn_err(EXIT_USAGE, "--remote %s: %s", format_ipv4(cfg->remote_be, x), why);
+	if (cfg->attach == SLOTNET_ATTACH_TCX && !tcx_supported())
+		return sn_err(EXIT_USAGE, "--attach tcx: this kernel has no tcx (Linux 6.6 or later); "
+			      "use --attach tc");
 	if (cidr_contains(cfg->outside_be, cfg->outside_plen, cfg->remote_be))
 		return sn_err(EXIT_USAGE, "--remote %s: inside the outside range; it must be "
 			      "reached through the underlay", format_ipv4(cfg->remote_be, x));
@@ -245,6 +279,18 @@ static int note_root_link(const struct nlmsghdr *nlh, void *data)
 	return NL_CB_OK;
 }
 
+static bool links_pinned(const char *veth)
+{
+	char path[PATH_MAX];
+
+	for (int egress = 0; egress < 2; egress++) {
+		link_pin_path(path, g.pin_dir, veth, egress);
+		if (access(path, F_OK) < 0)
+			return false;
+	}
+	return true;
+}
+
 static bool slot_complete(struct prewarm *p, unsigned i)
 {
 	struct slotnet_slot s;
@@ -253,7 +299,7 @@ static bool slot_complete(struct prewarm *p, unsigned i)
 	slot_name(name, &p->cfg, i);
 	return slot_read(&p->maps, i, &s) == 0 && (s.flags & SLOTNET_SLOT_READY) &&
 	       s.ifindex == (unsigned)p->root_ifindex[i] && p->root_ifindex[i] &&
-	       netns_exists(name);
+	       netns_exists(name) && (p->cfg.attach != SLOTNET_ATTACH_TCX || links_pinned(name));
 }
 
 static int survey(struct prewarm *p)
@@ -302,7 +348,7 @@ static int clear_leftovers(struct prewarm *p)
 
 		slot_name(name, &p->cfg, i);
 		/* A re-made slot inherits nothing from a tenant of the half-made one. */
-		if (slot_scrub(&p->maps, i) < 0) {
+		if (slot_scrub(&p->maps, i) < 0 || link_unpin(g.pin_dir, name) < 0) {
 			ret = sn_err(EXIT_FAILED, "slot %u: clearing its state: %s", i, strerror(errno));
 			goto out;
 		}
@@ -474,6 +520,70 @@ static int disable_root_ipv6(struct lane *l, unsigned slot, const char *name)
 	return 0;
 }
 
+/* One tcx link per direction, pinned: a link lives as long as its pin or its device. */
+static int attach_tcx(struct prewarm *p, unsigned i, const char *name)
+{
+	const int progs[2] = { p->progs.from_slot, p->progs.to_slot };
+	const enum bpf_attach_type types[2] = { BPF_TCX_INGRESS, BPF_TCX_EGRESS };
+	char path[PATH_MAX];
+
+	for (int egress = 0; egress < 2; egress++) {
+		int fd = bpf_link_create(progs[egress], p->root_ifindex[i], types[egress], NULL);
+
+		if (fd < 0)
+			return slot_failed(i, egress ? "attaching to_slot" : "attaching from_slot",
+					   errno, NULL);
+		link_pin_path(path, g.pin_dir, name, egress);
+		if (bpf_obj_pin(fd, path) < 0) {
+			close(fd);
+			return slot_failed(i, "pinning its tcx link", errno, NULL);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/*
+ * Before the root veth comes up, so no packet ever passes it unseen: the
+ * slot's map entries (the programs find the slot by ifindex), then, with
+ * tcx, its links.  With tc, wire_root queues the qdisc.
+ */
+static int attach_chunk(struct prewarm *p, const unsigned *slots, unsigned n)
+{
+	char name[SLOT_NAME_LEN];
+
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = slots[k];
+		const struct slotnet_slot s = {
+			.ifindex = p->root_ifindex[i],
+			.outside_be = cidr_host(p->cfg.outside_be, p->cfg.outside_plen, i),
+			.dummy_vni = p->cfg.dummy_vni_base + i,
+		};
+		int ret;
+
+		if (slot_register(&p->maps, i, &s) < 0)
+			return slot_failed(i, "registering its veth for the data path", errno, NULL);
+		slot_name(name, &p->cfg, i);
+		if (p->cfg.attach == SLOTNET_ATTACH_TCX && (ret = attach_tcx(p, i, name)))
+			return ret;
+	}
+	return 0;
+}
+
+/* A clsact qdisc on the shared blocks; the first one of a batch also (re)sets their filters. */
+static void queue_tc_attach(struct prewarm *p, struct rt_batch *b, unsigned i, int ifindex,
+			    bool first)
+{
+	rt_add_clsact(b, ifindex, tc_block(&p->cfg, false), tc_block(&p->cfg, true),
+		      "adding the clsact qdisc", i);
+	if (!first)
+		return;
+	rt_set_block_filter(b, tc_block(&p->cfg, false), p->progs.from_slot, "from_slot",
+			    "setting the shared ingress filter", -1);
+	rt_set_block_filter(b, tc_block(&p->cfg, true), p->progs.to_slot, "to_slot",
+			    "setting the shared egress filter", -1);
+}
+
 /* The root side of a chunk, one batch: veths up, routes and neighbours to them. */
 static int wire_root(struct lane *l, const unsigned *slots, unsigned n)
 {
@@ -491,6 +601,8 @@ static int wire_root(struct lane *l, const unsigned *slots, unsigned n)
 		uint32_t outside = cidr_host(p->cfg.outside_be, p->cfg.outside_plen, i);
 
 		slot_name(name, &p->cfg, i);
+		if (p->cfg.attach == SLOTNET_ATTACH_TC)
+			queue_tc_attach(p, b, i, ifindex, k == 0);
 		if (p->have_ipv6) {
 			if ((ret = disable_root_ipv6(l, i, name)))
 				goto out;
@@ -504,6 +616,22 @@ static int wire_root(struct lane *l, const unsigned *slots, unsigned n)
 	ret = commit_root(b);
 out:
 	rt_batch_free(b);
+	return ret;
+}
+
+/* The root namespace forwards between the slots and the underlay. */
+static int enable_forwarding(void)
+{
+	const char *path = "/proc/sys/net/ipv4/ip_forward";
+	char now = 0;
+	int fd = open(path, O_RDWR | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return sn_err(EXIT_FAILED, "%s: %s", path, strerror(errno));
+	/* Each write walks every device of the namespace: only when needed. */
+	if (read(fd, &now, 1) != 1 || (now != '1' && pwrite(fd, "1\n", 2, 0) != 2))
+		ret = sn_err(EXIT_FAILED, "turning on IPv4 forwarding (%s): %s", path, strerror(errno));
+	close(fd);
 	return ret;
 }
 
@@ -563,6 +691,8 @@ static int make_chunk(struct lane *l, const unsigned *slots, unsigned n, unsigne
 	for (unsigned k = 0; k < n; k++)
 		if (fds[k] >= 0)
 			close(fds[k]);
+	if (!ret)
+		ret = attach_chunk(p, slots, n);
 	if (!ret)
 		ret = wire_root(l, slots, n);
 	if (!ret)
@@ -706,6 +836,7 @@ static void cleanup(struct prewarm *p)
 	if (p->root_ns >= 0)
 		close(p->root_ns);
 	state_close(&p->maps);
+	progs_close(&p->progs);
 	free(p->root_ifindex);
 	free(p->todo);
 }
@@ -724,7 +855,7 @@ static void report(const struct prewarm *p, double ms)
 int do_prewarm(int argc, char **argv)
 {
 	struct prewarm_args a = { 0 };
-	struct prewarm p = { .root_ns = -1, .maps = { -1, -1, -1, -1 } };
+	struct prewarm p = { .root_ns = -1, .maps = SN_MAPS_CLOSED, .progs = SN_PROGS_CLOSED };
 	double start = now_ms();
 	char **args;
 	int nargs, ret;
@@ -740,7 +871,8 @@ int do_prewarm(int argc, char **argv)
 		ret = sn_err(EXIT_FAILED, "preparing %s: %s", NETNS_RUN_DIR, strerror(errno));
 		goto out;
 	}
-	if ((ret = state_create(g.pin_dir, &p.maps)) || (ret = state_write_config(&p.maps, &p.cfg)) ||
+	if ((ret = state_create(g.pin_dir, &p.maps, &p.progs)) ||
+	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()) ||
 	    (ret = survey(&p)) || (ret = clear_leftovers(&p)) || (ret = make_slots(&p)))
 		goto out;
 	report(&p, now_ms() - start);

@@ -2,7 +2,7 @@
 /* rtnetlink requests in acknowledged batches; see rt.h. */
 #include "rt.h"
 #include "nl.h"
-#include "slot.h"
+#include "slotnet_abi.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -14,8 +14,11 @@
 #include <sys/socket.h>
 #include <net/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -302,7 +305,9 @@ void rt_add_vxlan(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 	nl_attr_put_u32(nlh, IFLA_VXLAN_ID, vni);
 	nl_attr_put_u32(nlh, IFLA_VXLAN_LOCAL, local_be);
 	nl_attr_put_u32(nlh, IFLA_VXLAN_GROUP, remote_be);
-	nl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(VXLAN_PORT));
+	nl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(SLOTNET_VXLAN_PORT));
+	/* Its one peer is fixed; learned entries would only be a tenant's leftovers. */
+	nl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, 0);
 	linkinfo_end(nlh, linkinfo, data);
 	msg_end(b);
 }
@@ -315,7 +320,7 @@ void rt_add_geneve(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 
 	nl_attr_put_u32(nlh, IFLA_GENEVE_ID, vni);
 	nl_attr_put_u32(nlh, IFLA_GENEVE_REMOTE, remote_be);
-	nl_attr_put_u16(nlh, IFLA_GENEVE_PORT, htons(GENEVE_PORT));
+	nl_attr_put_u16(nlh, IFLA_GENEVE_PORT, htons(SLOTNET_GENEVE_PORT));
 	linkinfo_end(nlh, linkinfo, data);
 	msg_end(b);
 }
@@ -437,6 +442,69 @@ void rt_add_neigh(struct rt_batch *b, int ifindex, uint32_t addr_be, const uint8
 	msg_end(b);
 }
 
+void rt_del_neigh(struct rt_batch *b, int ifindex, uint32_t addr_be, const char *what, int tag)
+{
+	struct nlmsghdr *nlh = msg_begin(b, RTM_DELNEIGH, 0, what, tag);
+	struct ndmsg *ndm = nl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = ifindex;
+	nl_attr_put_u32(nlh, NDA_DST, addr_be);
+	msg_end(b);
+}
+
+void rt_flush_bridge_fdb(struct rt_batch *b, int ifindex, const char *what, int tag)
+{
+	struct nlmsghdr *nlh = setlink_begin(b, ifindex, NULL, what, tag);
+	struct nlattr *data, *linkinfo = linkinfo_begin(nlh, "bridge", &data);
+
+	/* Dynamic entries only: what the bridge learned, not what was configured. */
+	nl_attr_put(nlh, IFLA_BR_FDB_FLUSH, 0, NULL);
+	linkinfo_end(nlh, linkinfo, data);
+	msg_end(b);
+}
+
+static struct tcmsg *put_tcmsg(struct nlmsghdr *nlh, int ifindex, uint32_t parent, uint32_t handle)
+{
+	struct tcmsg *tcm = nl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_parent = parent;
+	tcm->tcm_handle = handle;
+	return tcm;
+}
+
+void rt_add_clsact(struct rt_batch *b, int ifindex, uint32_t ingress_block,
+		  uint32_t egress_block, const char *what, int tag)
+{
+	struct nlmsghdr *nlh = msg_begin(b, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, what, tag);
+
+	put_tcmsg(nlh, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0));
+	nl_attr_put_strz(nlh, TCA_KIND, "clsact");
+	nl_attr_put_u32(nlh, TCA_INGRESS_BLOCK, ingress_block);
+	nl_attr_put_u32(nlh, TCA_EGRESS_BLOCK, egress_block);
+	msg_end(b);
+}
+
+void rt_set_block_filter(struct rt_batch *b, uint32_t block, int prog_fd, const char *prog_name,
+			const char *what, int tag)
+{
+	struct nlmsghdr *nlh = msg_begin(b, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_REPLACE, what, tag);
+	struct tcmsg *tcm = put_tcmsg(nlh, TCM_IFINDEX_MAGIC_BLOCK, 0, 1);
+	struct nlattr *opts;
+
+	tcm->tcm_block_index = block;
+	tcm->tcm_info = TC_H_MAKE(1 << 16, htons(ETH_P_ALL));
+	nl_attr_put_strz(nlh, TCA_KIND, "bpf");
+	opts = nl_attr_nest_start(nlh, TCA_OPTIONS);
+	nl_attr_put_u32(nlh, TCA_BPF_FD, prog_fd);
+	nl_attr_put_strz(nlh, TCA_BPF_NAME, prog_name);
+	nl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+	nl_attr_nest_end(nlh, opts);
+	msg_end(b);
+}
+
 int rt_geneve_supported(struct nl_socket *nl)
 {
 	struct rt_batch *b = rt_batch_new(nl, NULL, NULL);
@@ -459,7 +527,9 @@ struct dump_ctx {
 	void *data;
 };
 
-int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data)
+/* Sends a dump request with the family header HDR and runs cb over the answers. */
+static int dump(struct nl_socket *nl, uint16_t type, const void *hdr, size_t hdr_len,
+		bool skip_stats, rt_reply_cb cb, void *data)
 {
 	char buf[NL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = nl_nlmsg_put_header(buf);
@@ -469,11 +539,12 @@ int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data)
 
 	if (!rbuf)
 		return -1;
-	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	put_ifinfo(nlh, 0);
-	nl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	memcpy(nl_nlmsg_put_extra_header(nlh, hdr_len), hdr, hdr_len);
+	if (skip_stats)
+		nl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	if (nl_socket_sendto(nl, buf, nlh->nlmsg_len) < 0)
 		ret = NL_CB_ERROR;
 	while (ret == NL_CB_OK) {
@@ -483,6 +554,43 @@ int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data)
 	}
 	free(rbuf);
 	return ret == NL_CB_ERROR ? -1 : 0;
+}
+
+int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data)
+{
+	const struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+
+	return dump(nl, RTM_GETLINK, &ifi, sizeof(ifi), true, cb, data);
+}
+
+int rt_dump_neighs(struct nl_socket *nl, rt_reply_cb cb, void *data)
+{
+	const struct ndmsg ndm = { .ndm_family = AF_INET };
+
+	return dump(nl, RTM_GETNEIGH, &ndm, sizeof(ndm), false, cb, data);
+}
+
+static int neigh_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rt_neigh_info *info = data;
+
+	if (nl_attr_get_type(attr) == NDA_DST && nl_attr_get_payload_len(attr) == 4)
+		info->dst_be = nl_attr_get_u32(attr);
+	return NL_CB_OK;
+}
+
+int rt_neigh_parse(const struct nlmsghdr *nlh, struct rt_neigh_info *info)
+{
+	const struct ndmsg *ndm = nl_nlmsg_get_payload(nlh);
+
+	memset(info, 0, sizeof(*info));
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ndm)) ||
+	    ndm->ndm_family != AF_INET)
+		return -1;
+	nl_attr_parse(nlh, sizeof(*ndm), neigh_attr_cb, info);
+	info->ifindex = ndm->ndm_ifindex;
+	info->state = ndm->ndm_state;
+	return 0;
 }
 
 static int link_attr_cb(const struct nlattr *attr, void *data)

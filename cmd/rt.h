@@ -70,11 +70,31 @@ void rt_add_route(struct rt_batch *b, uint32_t dst_be, uint8_t plen, uint32_t gw
 void rt_add_neigh(struct rt_batch *b, int ifindex, uint32_t addr_be, const uint8_t *mac,
 		 const char *what, int tag);
 
+void rt_del_neigh(struct rt_batch *b, int ifindex, uint32_t addr_be, const char *what, int tag);
+/* Forgets what a bridge learned (its dynamic FDB entries). */
+void rt_flush_bridge_fdb(struct rt_batch *b, int ifindex, const char *what, int tag);
+/* A clsact qdisc whose ingress and egress filters are those of two shared blocks. */
+void rt_add_clsact(struct rt_batch *b, int ifindex, uint32_t ingress_block,
+		  uint32_t egress_block, const char *what, int tag);
+/* The block's one filter (handle 1, prio 1): a direct-action BPF program, replaced if present. */
+void rt_set_block_filter(struct rt_batch *b, uint32_t block, int prog_fd, const char *prog_name,
+			const char *what, int tag);
+
 /* 1 when the kernel can make Geneve links, 0 when not; makes no link. */
 int rt_geneve_supported(struct nl_socket *nl);
 
 /* Dumps every link of the socket's namespace; cb gets each RTM_NEWLINK. */
 int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data);
+/* Dumps the IPv4 neighbour table; cb gets each RTM_NEWNEIGH. */
+int rt_dump_neighs(struct nl_socket *nl, rt_reply_cb cb, void *data);
+
+struct rt_neigh_info {
+	int ifindex;
+	uint16_t state;      /* NUD_* */
+	uint32_t dst_be;
+};
+
+int rt_neigh_parse(const struct nlmsghdr *nlh, struct rt_neigh_info *info);
 
 struct rt_link_info {
 	int ifindex;

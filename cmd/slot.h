@@ -32,7 +32,4 @@
 #define SLOT_VETH_MAC { 0x02, 0x73, 0x6e, 0x00, 0x00, 0x02 }    /* eth0 */
 #define SLOT_GATEWAY_MAC { 0x02, 0x73, 0x6e, 0x00, 0x00, 0x01 } /* root-side end */
 
-#define VXLAN_PORT 4789
-#define GENEVE_PORT 6081
-
 #endif

@@ -4,6 +4,7 @@
 #include "parse.h"
 #include "slotnet.skel.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@ static const struct map_spec map_specs[] = {
 	  offsetof(struct sn_maps, config) },
 	{ "slots", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct slotnet_slot), SLOTNET_MAX_SLOTS,
 	  offsetof(struct sn_maps, slots) },
+	{ "ifslots", BPF_MAP_TYPE_HASH, 4, 4, SLOTNET_MAX_SLOTS, offsetof(struct sn_maps, ifslots) },
 	{ "bindings", BPF_MAP_TYPE_HASH, 4, sizeof(struct slotnet_binding), SLOTNET_MAX_SLOTS,
 	  offsetof(struct sn_maps, bindings) },
 	{ "counters", BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct slotnet_counters),
@@ -41,6 +43,9 @@ static const struct map_spec map_specs[] = {
 };
 
 #define NMAPS (sizeof(map_specs) / sizeof(map_specs[0]))
+
+static const char *const prog_pins[] = { "from_slot", "to_slot" };
+#define LINKS_DIR "links"
 
 static int *map_fd(struct sn_maps *m, const struct map_spec *s)
 {
@@ -182,6 +187,19 @@ void state_close(struct sn_maps *m)
 	}
 }
 
+int state_get(const struct sn_maps **m, const struct slotnet_config **cfg)
+{
+	static struct sn_maps maps = SN_MAPS_CLOSED;
+	static struct slotnet_config config;
+	int ret;
+
+	if (maps.config < 0 && (ret = state_open(g.pin_dir, &maps, &config)))
+		return ret;
+	*m = &maps;
+	*cfg = &config;
+	return 0;
+}
+
 static int mkdir_p(const char *dir)
 {
 	char path[PATH_MAX];
@@ -209,30 +227,61 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-int state_create(const char *dir, struct sn_maps *m)
+/* The pinned program NAME, or PROG pinned there when there is none yet; a new fd. */
+static int pinned_prog(const char *dir, const char *name, struct bpf_program *prog)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	pin_path(path, dir, name);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	if (bpf_program__pin(prog, path) < 0)
+		return -1;
+	return dup(bpf_program__fd(prog));
+}
+
+int state_create(const char *dir, struct sn_maps *m, struct sn_progs *p)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
 	struct slotnet_bpf *skel;
+	char links[PATH_MAX];
 	int ret = 0;
 
 	libbpf_set_print(libbpf_print);
-	if (mkdir_p(dir) < 0)
-		return sn_err(EXIT_FAILED, "creating %s: %s", dir, strerror(errno));
+	pin_path(links, dir, LINKS_DIR);
+	if (mkdir_p(links) < 0)
+		return sn_err(EXIT_FAILED, "creating %s: %s", links, strerror(errno));
 	skel = slotnet_bpf__open_opts(&opts);
 	if (!skel)
 		return sn_err(EXIT_FAILED, "opening the BPF object: %s", strerror(errno));
 	if (slotnet_bpf__load(skel) < 0) {
-		ret = sn_err(EXIT_FAILED, "creating or reusing the maps pinned in %s: %s "
-			     "(-v shows libbpf's detail)", dir, strerror(errno));
+		ret = sn_err(EXIT_FAILED, "loading the BPF programs, or creating or reusing the maps "
+			     "pinned in %s: %s (-v shows libbpf's detail)", dir, strerror(errno));
 		goto out;
 	}
 	m->config = dup(bpf_map__fd(skel->maps.config));
 	m->slots = dup(bpf_map__fd(skel->maps.slots));
+	m->ifslots = dup(bpf_map__fd(skel->maps.ifslots));
 	m->bindings = dup(bpf_map__fd(skel->maps.bindings));
 	m->counters = dup(bpf_map__fd(skel->maps.counters));
+	p->from_slot = pinned_prog(dir, prog_pins[0], skel->progs.from_slot);
+	p->to_slot = pinned_prog(dir, prog_pins[1], skel->progs.to_slot);
+	if (p->from_slot < 0 || p->to_slot < 0)
+		ret = sn_err(EXIT_FAILED, "pinning the programs in %s: %s", dir, strerror(errno));
 out:
 	slotnet_bpf__destroy(skel);
 	return ret;
+}
+
+void progs_close(struct sn_progs *p)
+{
+	if (p->from_slot >= 0)
+		close(p->from_slot);
+	if (p->to_slot >= 0)
+		close(p->to_slot);
+	p->from_slot = p->to_slot = -1;
 }
 
 int state_write_config(const struct sn_maps *m, const struct slotnet_config *cfg)
@@ -244,10 +293,51 @@ int state_write_config(const struct sn_maps *m, const struct slotnet_config *cfg
 	return 0;
 }
 
+void link_pin_path(char buf[PATH_MAX], const char *dir, const char *veth, bool egress)
+{
+	snprintf(buf, PATH_MAX, "%s/" LINKS_DIR "/%s-%s", dir, veth, egress ? "egress" : "ingress");
+}
+
+int link_unpin(const char *dir, const char *veth)
+{
+	char path[PATH_MAX];
+
+	for (int egress = 0; egress < 2; egress++) {
+		link_pin_path(path, dir, veth, egress);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -1;
+	}
+	return 0;
+}
+
+static int remove_links_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	pin_path(path, dir, LINKS_DIR);
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
+			break;
+	closedir(d);
+	return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
 int state_remove(const char *dir)
 {
 	char path[PATH_MAX];
 
+	if (remove_links_dir(dir) < 0)
+		return sn_err(EXIT_FAILED, "removing %s/" LINKS_DIR ": %s", dir, strerror(errno));
+	for (size_t i = 0; i < sizeof(prog_pins) / sizeof(prog_pins[0]); i++) {
+		pin_path(path, dir, prog_pins[i]);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return sn_err(EXIT_FAILED, "removing %s: %s", path, strerror(errno));
+	}
 	/* The configuration goes last: while it stays, a re-run finds what is left. */
 	for (size_t i = NMAPS; i-- > 0;) {
 		pin_path(path, dir, map_specs[i].name);
@@ -273,9 +363,17 @@ int slot_write(const struct sn_maps *m, unsigned slot, const struct slotnet_slot
 	return bpf_map_update_elem(m->slots, &key, s, BPF_ANY);
 }
 
-int slot_scrub(const struct sn_maps *m, unsigned slot)
+int slot_register(const struct sn_maps *m, unsigned slot, const struct slotnet_slot *s)
 {
-	static const struct slotnet_slot empty_slot;
+	__u32 key = slot, ifindex = s->ifindex;
+
+	if (slot_write(m, slot, s) < 0)
+		return -1;
+	return bpf_map_update_elem(m->ifslots, &ifindex, &key, BPF_ANY);
+}
+
+int slot_zero_counters(const struct sn_maps *m, unsigned slot)
+{
 	struct slotnet_counters *zero;
 	int ncpus = libbpf_num_possible_cpus(), ret;
 	__u32 key = slot;
@@ -285,13 +383,35 @@ int slot_scrub(const struct sn_maps *m, unsigned slot)
 	zero = calloc(ncpus, sizeof(*zero));
 	if (!zero)
 		return -1;
-	ret = bpf_map_update_elem(m->slots, &key, &empty_slot, BPF_ANY);
-	if (!ret && bpf_map_delete_elem(m->bindings, &key) < 0 && errno != ENOENT)
-		ret = -1;
-	if (!ret)
-		ret = bpf_map_update_elem(m->counters, &key, zero, BPF_ANY);
+	ret = bpf_map_update_elem(m->counters, &key, zero, BPF_ANY);
 	free(zero);
 	return ret;
+}
+
+int slot_scrub(const struct sn_maps *m, unsigned slot)
+{
+	static const struct slotnet_slot empty_slot;
+	struct slotnet_slot old;
+	__u32 key = slot;
+
+	if (slot_read(m, slot, &old) < 0 || slot_write(m, slot, &empty_slot) < 0)
+		return -1;
+	if (old.ifindex && bpf_map_delete_elem(m->ifslots, &old.ifindex) < 0 && errno != ENOENT)
+		return -1;
+	if (bpf_map_delete_elem(m->bindings, &key) < 0 && errno != ENOENT)
+		return -1;
+	return slot_zero_counters(m, slot);
+}
+
+int parse_slot(const char *arg, const struct slotnet_config *cfg, unsigned *slot)
+{
+	const char *why;
+	uint32_t v;
+
+	if (parse_u32(arg, 0, cfg->nslots - 1, &v, &why) < 0)
+		return sn_err(EXIT_USAGE, "slot '%s': %s (%u slots prewarmed)", arg, why, cfg->nslots);
+	*slot = v;
+	return 0;
 }
 
 void slot_name(char buf[SLOT_NAME_LEN], const struct slotnet_config *cfg, unsigned i)
