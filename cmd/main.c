@@ -6,11 +6,13 @@
 #include "slotnet.h"
 #include "slotnet_abi.h"
 
+#include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct globals g;
 
@@ -18,19 +20,31 @@ struct cmd {
 	const char *name;
 	int (*func)(int argc, char **argv);
 	const char *summary;
+	bool in_batch;      /* may run in batch mode (leaves the pinned configuration alone) */
 };
 
+/* Batch mode: the file (or "-") and whether to go on past a failed line. */
+static const char *batch_file;
+static bool keep_going;
+
+#define BATCH_MAX_WORDS 64
+
 static const struct cmd cmds[] = {
-	{ "prewarm", do_prewarm, "create (or complete) every slot and pin the maps" },
-	{ "dump", do_dump, "show slots, bindings and counters" },
-	{ "teardown", do_teardown, "remove everything prewarm made" },
+	{ "prewarm", do_prewarm, "create (or complete) every slot and pin the maps", false },
+	{ "bind", do_bind, "bind a slot (or any free one) to a tenant's VNI", true },
+	{ "unbind", do_unbind, "release a slot and scrub it for the next tenant", true },
+	{ "dump", do_dump, "show slots, bindings and counters", true },
+	{ "teardown", do_teardown, "remove everything prewarm made", false },
 	{ 0 },
 };
 
 static void vreport(const char *fmt, va_list ap)
 {
 	fflush(stdout);
-	fprintf(stderr, "slotnet: %s%s", g.cmd ? g.cmd : "", g.cmd ? ": " : "");
+	fprintf(stderr, "slotnet: ");
+	if (g.line)
+		fprintf(stderr, "batch line %u: ", g.line);
+	fprintf(stderr, "%s%s", g.cmd ? g.cmd : "", g.cmd ? ": " : "");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -77,6 +91,8 @@ static void usage(FILE *f)
 		"  --pin-dir DIR       where the state is pinned (default $SLOTNET_PIN_DIR or %s)\n"
 		"  -q, --quiet         no progress or information on stderr\n"
 		"  -v, --verbose       timings and detail on stderr\n"
+		"  -b, --batch FILE    run the commands in FILE ('-': stdin), one per line\n"
+		"  -k, --keep-going    in a batch, go on after a failed line\n"
 		"  -V, --version       print the version\n"
 		"  -h, --help          this help\n"
 		"\nCommands:\n", SLOTNET_DEFAULT_PIN_DIR);
@@ -119,6 +135,16 @@ static int parse_globals(int argc, char **argv, bool multicall, int *exit_code)
 			g.pin_dir = argv[++i];
 		} else if (!strncmp(a, "--pin-dir=", 10)) {
 			g.pin_dir = a + 10;
+		} else if (!multicall && (!strcmp(a, "-b") || !strcmp(a, "--batch"))) {
+			if (i + 1 >= argc) {
+				*exit_code = sn_err(EXIT_USAGE, "%s needs a value (FILE, or - for stdin)", a);
+				return -1;
+			}
+			batch_file = argv[++i];
+		} else if (!multicall && !strncmp(a, "--batch=", 8)) {
+			batch_file = a + 8;
+		} else if (!multicall && (!strcmp(a, "-k") || !strcmp(a, "--keep-going"))) {
+			keep_going = true;
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
 			printf("slotnet %s (map ABI %d)\n", SLOTNET_VERSION, SLOTNET_ABI_VERSION);
 			*exit_code = EXIT_DONE;
@@ -137,10 +163,108 @@ static int parse_globals(int argc, char **argv, bool multicall, int *exit_code)
 	return i;
 }
 
+/* Splits LINE in place into words separated by blanks; the count, or -1 when too many. */
+static int split_words(char *line, char **words)
+{
+	int n = 0;
+
+	for (char *w = strtok(line, " \t\r\n"); w; w = strtok(NULL, " \t\r\n")) {
+		if (n == BATCH_MAX_WORDS)
+			return -1;
+		words[n++] = w;
+	}
+	return n;
+}
+
+static int run_line(char *line)
+{
+	char *words[BATCH_MAX_WORDS + 1];
+	const struct cmd *c;
+	int n = split_words(line, words);
+
+	if (n < 0)
+		return sn_err(EXIT_USAGE, "more than %d words", BATCH_MAX_WORDS);
+	words[n] = NULL;
+	c = find_cmd(words[0]);
+	if (!c)
+		return sn_err(EXIT_USAGE, "unknown command '%s'", words[0]);
+	if (!c->in_batch)
+		return sn_err(EXIT_USAGE, "'%s' cannot run in a batch (bind, unbind and dump can)",
+			      c->name);
+	g.cmd = c->name;
+	return c->func(n, words);
+}
+
+static bool is_blank_or_comment(const char *line)
+{
+	line += strspn(line, " \t\r\n");
+	return !*line || *line == '#';
+}
+
+/*
+ * Like ip -batch: one command per line, the pinned state opened once for
+ * all of them.  Stops at the first failed line unless told to keep going;
+ * the exit code is the first failed line's.
+ */
+static int run_batch(void)
+{
+	FILE *f = strcmp(batch_file, "-") ? fopen(batch_file, "r") : stdin;
+	unsigned ran = 0, failed = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	int first = EXIT_DONE;
+
+	if (!f)
+		return sn_err(EXIT_USAGE, "batch file '%s': %s", batch_file, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		int code;
+
+		g.line++;
+		if (is_blank_or_comment(line))
+			continue;
+		ran++;
+		code = run_line(line);
+		g.cmd = NULL;
+		if (code == EXIT_DONE)
+			continue;
+		failed++;
+		if (first == EXIT_DONE)
+			first = code;
+		if (!keep_going)
+			break;
+	}
+	g.line = 0;
+	g.cmd = "batch";
+	if (ferror(f) && first == EXIT_DONE)
+		first = sn_err(EXIT_FAILED, "reading '%s': %s", batch_file, strerror(errno));
+	if (failed && keep_going)
+		sn_err(first, "%u of %u commands failed", failed, ran);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return first;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* -v: how long the command took inside this process, start-up excluded. */
+static int finish(int code, double start)
+{
+	sn_debug("took %.0f us", now_us() - start);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	const char *self = basename(argv[0]);
 	const struct cmd *c = NULL;
+	double start = now_us();
 	int first, code = EXIT_DONE;
 
 	g.pin_dir = getenv("SLOTNET_PIN_DIR");
@@ -158,12 +282,18 @@ int main(int argc, char **argv)
 			return code;
 		/* The command sees its name where the globals were. */
 		argv[first - 1] = (char *)c->name;
-		return c->func(argc - first + 1, argv + first - 1);
+		return finish(c->func(argc - first + 1, argv + first - 1), start);
 	}
 
 	first = parse_globals(argc, argv, false, &code);
 	if (first < 0)
 		return code;
+	if (batch_file) {
+		if (first < argc)
+			return sn_err(EXIT_USAGE, "a batch takes its commands from '%s', not from "
+				      "arguments ('%s')", batch_file, argv[first]);
+		return finish(run_batch(), start);
+	}
 	if (first >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -172,5 +302,5 @@ int main(int argc, char **argv)
 	if (!c)
 		return sn_err(EXIT_USAGE, "unknown command '%s' (see 'slotnet -h')", argv[first]);
 	g.cmd = c->name;
-	return c->func(argc - first, argv + first);
+	return finish(c->func(argc - first, argv + first), start);
 }

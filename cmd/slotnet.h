@@ -21,6 +21,7 @@ struct globals {
 	int verbose;
 	const char *pin_dir;
 	const char *cmd;    /* the running subcommand, for messages */
+	unsigned line;      /* batch mode: the line being run, for messages; 0 otherwise */
 };
 
 extern struct globals g;
@@ -34,6 +35,8 @@ void sn_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Subcommands: each returns an exit code. */
 int do_prewarm(int argc, char **argv);
+int do_bind(int argc, char **argv);
+int do_unbind(int argc, char **argv);
 int do_teardown(int argc, char **argv);
 int do_dump(int argc, char **argv);
 

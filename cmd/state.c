@@ -409,7 +409,8 @@ int parse_slot(const char *arg, const struct slotnet_config *cfg, unsigned *slot
 	uint32_t v;
 
 	if (parse_u32(arg, 0, cfg->nslots - 1, &v, &why) < 0)
-		return sn_err(EXIT_USAGE, "slot '%s': %s (%u slots prewarmed)", arg, why, cfg->nslots);
+		return sn_err(EXIT_USAGE, "slot '%s': %s (%u slots prewarmed: 0..%u)", arg, why,
+			      cfg->nslots, cfg->nslots - 1);
 	*slot = v;
 	return 0;
 }
