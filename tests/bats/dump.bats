@@ -6,7 +6,7 @@ load helpers
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan --remote 198.51.100.7 --outside 10.66.0.0/24
     run --separate-stderr sn dump
     assert_status 0
-    expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel vxlan, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1" "configuration line"
+    expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel vxlan, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1, attach tcx" "configuration line"
     expect_eq "$(echo ${lines[1]})" "SLOT NETNS OUTSIDE DUMMY_VNI VNI REMOTE STATE TX_PKTS TX_BYTES TX_DROPS RX_PKTS RX_BYTES RX_DROPS" "header"
     expect_eq "${#lines[@]}" 5 "number of lines"
     for i in 0 1 2; do
@@ -21,13 +21,14 @@ load helpers
     run --separate-stderr sn -j dump
     assert_status 0
     expect_eq "$(jq -c .config <<<"$output")" \
-        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"vxlan\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"abi_version\":1}" \
+        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"vxlan\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tcx\",\"abi_version\":2}" \
         "config"
     expect_eq "$(jq '.slots | length' <<<"$output")" 3 "number of slots"
+    no_drops='{"malformed":0,"not_ipv4":0,"spoof":0,"dest":0,"unbound":0,"vni":0,"remote":0}'
     for i in 0 1 2; do
         ifx=$(ip -n "$W" -j link show "$P$i" | jq .[0].ifindex)
         expect_eq "$(jq -c ".slots[$i]" <<<"$output")" \
-            "{\"slot\":$i,\"netns\":\"$P$i\",\"ifindex\":$ifx,\"outside\":\"10.66.0.$((i + 1))\",\"dummy_vni\":$((16000000 + i)),\"vni\":null,\"remote\":\"192.0.2.1\",\"state\":\"free\",\"tx_packets\":0,\"tx_bytes\":0,\"tx_drops\":0,\"rx_packets\":0,\"rx_bytes\":0,\"rx_drops\":0}" \
+            "{\"slot\":$i,\"netns\":\"$P$i\",\"ifindex\":$ifx,\"outside\":\"10.66.0.$((i + 1))\",\"dummy_vni\":$((16000000 + i)),\"vni\":null,\"remote\":\"192.0.2.1\",\"state\":\"free\",\"tx_packets\":0,\"tx_bytes\":0,\"tx_drops\":0,\"rx_packets\":0,\"rx_bytes\":0,\"rx_drops\":0,\"drops\":{\"tx\":$no_drops,\"rx\":$no_drops}}" \
             "slot $i"
     done
     expect_eq "$stderr" "" "stderr"
@@ -51,11 +52,11 @@ load helpers
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan
     run --separate-stderr sn dump 3
     assert_status 2
-    expect_eq "$stderr" "slotnet: dump: slot '3': out of range (slots are 0..2)" "message"
+    expect_eq "$stderr" "slotnet: dump: slot '3': out of range (3 slots prewarmed: 0..2)" "message"
     expect_eq "$output" "" "stdout"
     run sn dump x
     assert_status 2
-    assert_output_has "slotnet: dump: slot 'x': not a decimal number (slots are 0..2)"
+    assert_output_has "slotnet: dump: slot 'x': not a decimal number (3 slots prewarmed: 0..2)"
     run sn dump -- -1
     assert_status 2
     assert_output_has "slotnet: dump: slot '-1': not a decimal number"

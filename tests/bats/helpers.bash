@@ -294,3 +294,150 @@ assert_output_has() {
 assert_output_lacks() {
     [[ $output != *"$1"* ]] || fail "output has '$1': $output"
 }
+
+# ---------------------------------------------------------------------------
+# bind.bats and datapath.bats.
+
+# CMD inside network namespace NS (a /run/netns name).  Unlike `ip netns
+# exec` it leaves /sys (and so /sys/fs/bpf) alone.
+in_ns() { # NS CMD...
+    local ns=$1
+    shift
+    timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$ns" "$@"
+}
+
+# refused_unchanged CMD MESSAGE-PARTS...: `sn CMD` (a word list in CMD's
+# array form: pass it as "bind 1 --vni x") must exit 2 with one line on
+# stderr that starts with "slotnet: " and holds every MESSAGE-PART, print
+# nothing on stdout, and leave `dump -j` (bindings, states and counters of
+# every slot) exactly as it was.
+refused_unchanged() { # "ARGS" PART...
+    local -a args
+    local before part
+    read -r -a args <<<"$1"
+    shift
+    before=$(sn -j dump)
+    run --separate-stderr sn "${args[@]}"
+    assert_status 2
+    [[ $stderr == "slotnet: "* ]] || fail "stderr does not start with 'slotnet: ': $stderr"
+    expect_eq "$(wc -l <<<"$stderr")" 1 "lines on stderr ($stderr)"
+    for part in "$@"; do
+        [[ $stderr == *"$part"* ]] || fail "stderr lacks '$part': $stderr"
+    done
+    expect_eq "$output" "" "stdout"
+    expect_eq "$(sn -j dump)" "$before" "dump -j after the refused command"
+}
+
+# One slot's object of `dump -j`, compact.
+slot_json() { sn -j dump "$1" | jq -c '.slots[0]'; }
+
+# A counter of a link: link_stat NS DEV rx.packets (stats64 field path).
+link_stat() { # NS DEV FIELD
+    ip -n "$1" -s -j link show "$2" | jq ".[0].stats64.$3"
+}
+
+# The tenant side of a data-path test.  make_endpoint NAME UNDERLAY VNI
+# SLOT-OUTSIDE INNER makes namespace "$P$NAME" (NAME: letters only, so it is
+# never taken for a slot) joined to the worker by a veth: the worker's end
+# "${P}u$NAME" holds UNDERLAY's /24 with host .254, the endpoint's end u0
+# holds UNDERLAY/24.  In the endpoint: a route to SLOT-OUTSIDE through the
+# worker, and vx0, a VXLAN device (id VNI, remote SLOT-OUTSIDE, local
+# UNDERLAY, port 4789, no learning) holding INNER (ADDR/LEN).  IPv6 is off
+# on every device made here, so nothing but the test's own traffic crosses
+# the tunnel.  The worker's teardown removes it all (every
+# name starts with P).
+make_endpoint() { # NAME UNDERLAY VNI SLOT-OUTSIDE INNER
+    local t=$P$1 under=$2 vni=$3 outside=$4 inner=$5 wdev=${P}u$1
+    local gw=${under%.*}.254
+    ip netns add "$t"
+    ip -n "$t" link set lo up
+    # IPv6 off for every device the endpoint will have.
+    nsenter --net="/run/netns/$t" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 &&
+        echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6'
+    ip -n "$W" link add "$wdev" type veth peer name u0 netns "$t"
+    nsenter --net="/run/netns/$W" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$wdev/disable_ipv6"
+    ip -n "$W" addr add "$gw/24" dev "$wdev"
+    ip -n "$t" addr add "$under/24" dev u0
+    ip -n "$W" link set "$wdev" up
+    ip -n "$t" link set u0 up
+    ip -n "$t" route add "$outside/32" via "$gw" dev u0
+    ip -n "$t" link add vx0 type vxlan id "$vni" remote "$outside" local "$under" \
+        dstport 4789 nolearning
+    ip -n "$t" addr add "$inner" dev vx0
+    ip -n "$t" link set vx0 up
+}
+
+# Gives slot I's bridge an inner address (the tenant network as the VM sees it).
+slot_inner_addr() { # I ADDR/LEN
+    ip -n "$P$1" addr add "$2" dev br0
+}
+
+# ping from NS to ADDR: pings_ok needs 3 replies (within 5 s, sending more if
+# some are lost); pings_lost needs none of 2 to come back (within 2 s).
+pings_ok() { # NS ADDR [PING-OPTIONS...]
+    local ns=$1 addr=$2
+    shift 2
+    in_ns "$ns" ping -n -q -c 3 -i 0.2 -w 5 "$@" "$addr" >/dev/null ||
+        fail "ping $* $addr from $ns: fewer than 3 replies"
+}
+pings_lost() { # NS ADDR [PING-OPTIONS...]
+    local ns=$1 addr=$2 out
+    shift 2
+    if out=$(in_ns "$ns" ping -n -c 2 -i 0.2 -w 2 "$@" "$addr" 2>&1); then
+        fail "ping $* $addr from $ns got replies: $out"
+    fi
+    return 0
+}
+
+# tcp_transfer FROM-NS TO-NS ADDR MBYTES: MBYTES of random data sent over one
+# TCP connection from FROM-NS to ADDR:5001, listened on in TO-NS; fails
+# unless what arrived has the same SHA-256 as what was sent.  Every socket
+# wait is bounded (30 s), so a broken path fails rather than hangs.
+tcp_transfer() { # FROM-NS TO-NS ADDR MBYTES
+    local from=$1 to=$2 addr=$3 mb=$4 dir i rc=0
+    dir=$(mktemp -d "$BATS_TEST_TMPDIR/tcp.XXXXXX")
+    head -c "$((mb << 20))" /dev/urandom >"$dir/sent"
+    in_ns "$to" python3 -c '
+import socket, sys
+addr, out, ready = sys.argv[1], sys.argv[2], sys.argv[3]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, 5001))
+s.listen(1)
+s.settimeout(30)
+open(ready, "w").close()
+c, _ = s.accept()
+c.settimeout(30)
+with open(out, "wb") as f:
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        f.write(b)
+c.close()
+' "$addr" "$dir/received" "$dir/ready" &
+    TCP_PID=$!
+    for ((i = 0; i < 1000; i++)); do
+        [[ -e $dir/ready ]] && break
+        kill -0 "$TCP_PID" 2>/dev/null || break
+        sleep 0.01
+    done
+    [[ -e $dir/ready ]] || fail "the receiver in $to did not start listening on $addr:5001" || rc=1
+    if ((rc == 0)); then
+        in_ns "$from" python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 5001), timeout=30)
+with open(sys.argv[2], "rb") as f:
+    s.sendall(f.read())
+s.shutdown(socket.SHUT_WR)
+s.recv(1)  # the receiver closes once it has read everything
+' "$addr" "$dir/sent" || { echo "the sender in $from failed" >&2; rc=1; }
+    fi
+    if ((rc)); then kill "$TCP_PID" 2>/dev/null || true; fi
+    wait "$TCP_PID" || { echo "the receiver in $to failed" >&2; rc=1; }
+    TCP_PID=
+    ((rc == 0)) || return 1
+    expect_eq "$(sha256sum <"$dir/received")" "$(sha256sum <"$dir/sent")" \
+        "SHA-256 of the $mb MB that arrived in $to"
+    rm -rf "$dir"
+}
