@@ -41,6 +41,12 @@ enum slotnet_attach {
 	SLOTNET_ATTACH_TC = 2,  /* clsact qdiscs sharing one ingress and one egress filter block */
 };
 
+/*
+ * Every slot below nslots is READY: set when a prewarm run completes, cleared
+ * when one starts, so bind can skip the per-slot check in the common case.
+ */
+#define SLOTNET_CONFIG_ALL_READY (1u << 0)
+
 /* "config" map: an array with one element, key 0. */
 struct slotnet_config {
 	__u32 abi_version;   /* SLOTNET_ABI_VERSION of the binary that made the pins */
@@ -55,7 +61,7 @@ struct slotnet_config {
 	__u8 outside_plen;
 	__u8 inside_plen;
 	__u8 attach;         /* enum slotnet_attach */
-	__u8 pad;
+	__u8 flags;          /* SLOTNET_CONFIG_* */
 	char prefix[SLOTNET_PREFIX_MAX]; /* NUL-terminated */
 };
 _Static_assert(sizeof(struct slotnet_config) == 56, "config layout");

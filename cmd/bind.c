@@ -80,11 +80,17 @@ static int conflict(unsigned slot, const struct slotnet_binding *old)
 	return sn_err(EXIT_CONFLICT, "slot %u: already bound to VNI %u (use --force)", slot, old->vni);
 }
 
-static bool slot_ready(const struct sn_maps *m, unsigned slot)
+static bool slot_ready(const struct slotnet_config *cfg, unsigned slot)
 {
+	const struct slotnet_config *unused;
+	const struct sn_maps *m;
 	struct slotnet_slot s;
 
-	return slot_read(m, slot, &s) == 0 && (s.flags & SLOTNET_SLOT_READY);
+	/* After a complete prewarm, the slots map need not even be opened. */
+	if (cfg->flags & SLOTNET_CONFIG_ALL_READY)
+		return true;
+	return state_get(SN_SLOTS, &m, &unused) == 0 && slot_read(m, slot, &s) == 0 &&
+	       (s.flags & SLOTNET_SLOT_READY);
 }
 
 static int map_failed(unsigned slot, const char *step)
@@ -175,7 +181,7 @@ static int claim_free_slot(const struct sn_maps *m, const struct slotnet_config 
 	for (unsigned i = 0; i < cfg->nslots && ret == EXIT_CONFLICT; i++) {
 		__u32 key = i;
 
-		if (bound[i] || !slot_ready(m, i))
+		if (bound[i] || !slot_ready(cfg, i))
 			continue;
 		if (bpf_map_update_elem(m->bindings, &key, b, BPF_NOEXIST) == 0) {
 			*slot = i;
@@ -221,7 +227,7 @@ int do_bind(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? EXIT_DONE : ret;
 	if ((ret = check_args(&a, nargs)) || (ret = need_privileges()) ||
-	    (ret = state_get(&m, &cfg)))
+	    (ret = state_get(SN_BINDINGS, &m, &cfg)))
 		return ret;
 	b.vni = a.vni.v;
 	if (a.remote.set) {
@@ -232,7 +238,7 @@ int do_bind(int argc, char **argv)
 		ret = claim_free_slot(m, cfg, &b, &slot);
 		changed = !ret;
 	} else if (!(ret = parse_slot(args[0], cfg, &slot))) {
-		if (!slot_ready(m, slot))
+		if (!slot_ready(cfg, slot))
 			return sn_err(EXIT_USAGE, "slot %u: not ready (run 'slotnet prewarm' to complete it)",
 				      slot);
 		ret = a.force.set ? replace_binding(m, slot, &b, &changed)

@@ -200,7 +200,7 @@ int do_dump(int argc, char **argv)
 	ret = opts_parse(&dump_spec, argc, argv, NULL, &args, &nargs);
 	if (ret)
 		return ret < 0 ? EXIT_DONE : ret;
-	if ((ret = need_privileges()) || (ret = state_get(&m, &cfg)))
+	if ((ret = need_privileges()) || (ret = state_get(SN_SLOTS | SN_BINDINGS | SN_COUNTERS, &m, &cfg)))
 		return ret;
 	if (nargs == 1 && (ret = parse_slot(args[0], cfg, &slot)))
 		return ret;

@@ -805,6 +805,7 @@ static int load_config(struct prewarm *p, const struct prewarm_args *a)
 	}
 	if (!p->cfg.nslots)
 		apply_args(a, &p->cfg);
+	p->cfg.flags &= ~SLOTNET_CONFIG_ALL_READY; /* until this run has finished */
 	return validate(a, &p->cfg);
 }
 
@@ -874,6 +875,9 @@ int do_prewarm(int argc, char **argv)
 	if ((ret = state_create(g.pin_dir, &p.maps, &p.progs)) ||
 	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()) ||
 	    (ret = survey(&p)) || (ret = clear_leftovers(&p)) || (ret = make_slots(&p)))
+		goto out;
+	p.cfg.flags |= SLOTNET_CONFIG_ALL_READY;
+	if ((ret = state_write_config(&p.maps, &p.cfg)))
 		goto out;
 	report(&p, now_ms() - start);
 out:

@@ -143,36 +143,39 @@ static int read_config(const char *dir, const struct sn_maps *m, struct slotnet_
 	return 0;
 }
 
-int state_open(const char *dir, struct sn_maps *m, struct slotnet_config *cfg)
+/* Opens the pinned map SPEC into *fd unless it is open already; an exit code. */
+static int open_pin(const char *dir, const struct map_spec *spec, int *fd)
 {
 	char path[PATH_MAX];
-	int ret;
+
+	if (*fd >= 0)
+		return 0;
+	pin_path(path, dir, spec->name);
+	*fd = bpf_obj_get(path);
+	if (*fd >= 0)
+		return 0;
+	return errno == ENOENT
+		? sn_err(EXIT_USAGE, "no prewarmed state in %s (run 'slotnet prewarm')", dir)
+		: sn_err(EXIT_FAILED, "%s: %s", path, strerror(errno));
+}
+
+int state_open(const char *dir, struct sn_maps *m, struct slotnet_config *cfg)
+{
+	int ret = 0;
 
 	for (size_t i = 0; i < NMAPS; i++)
 		*map_fd(m, &map_specs[i]) = -1;
-	for (size_t i = 0; i < NMAPS; i++) {
+	for (size_t i = 0; i < NMAPS && !ret; i++) {
 		const struct map_spec *s = &map_specs[i];
-		int fd;
 
-		pin_path(path, dir, s->name);
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			ret = errno == ENOENT
-				? sn_err(EXIT_USAGE, "no prewarmed state in %s (run 'slotnet prewarm')", dir)
-				: sn_err(EXIT_FAILED, "%s: %s", path, strerror(errno));
-			goto err;
-		}
-		*map_fd(m, s) = fd;
-		ret = check_map(dir, s, fd);
-		if (ret)
-			goto err;
+		ret = open_pin(dir, s, map_fd(m, s));
+		if (!ret)
+			ret = check_map(dir, s, *map_fd(m, s));
 	}
-	ret = read_config(dir, m, cfg);
+	if (!ret)
+		ret = read_config(dir, m, cfg);
 	if (ret)
-		goto err;
-	return 0;
-err:
-	state_close(m);
+		state_close(m);
 	return ret;
 }
 
@@ -187,18 +190,33 @@ void state_close(struct sn_maps *m)
 	}
 }
 
-int state_get(const struct sn_maps **m, const struct slotnet_config **cfg)
+/*
+ * The hot path (bind) opens only what it uses and checks the layout of the
+ * configuration alone: its ABI version then vouches for every other map.
+ */
+int state_get(unsigned need, const struct sn_maps **m, const struct slotnet_config **cfg)
 {
 	static struct sn_maps maps = SN_MAPS_CLOSED;
 	static struct slotnet_config config;
 	int ret;
 
-	if (maps.config < 0 && (ret = state_open(g.pin_dir, &maps, &config)))
-		return ret;
+	if (maps.config < 0) {
+		if ((ret = open_pin(g.pin_dir, &map_specs[0], &maps.config)) ||
+		    (ret = check_map(g.pin_dir, &map_specs[0], maps.config)) ||
+		    (ret = read_config(g.pin_dir, &maps, &config))) {
+			state_close(&maps);
+			return ret;
+		}
+	}
+	for (size_t i = 1; i < NMAPS; i++)
+		if ((need & (1u << i)) &&
+		    (ret = open_pin(g.pin_dir, &map_specs[i], map_fd(&maps, &map_specs[i]))))
+			return ret;
 	*m = &maps;
 	*cfg = &config;
 	return 0;
 }
+
 
 static int mkdir_p(const char *dir)
 {

@@ -37,11 +37,20 @@ bool state_exists(const char *dir);
 /* Opens and checks every map pin and reads the configuration; an exit code. */
 int state_open(const char *dir, struct sn_maps *m, struct slotnet_config *cfg);
 void state_close(struct sn_maps *m);
+/* The maps state_get opens besides the configuration, in map_specs order. */
+enum {
+	SN_SLOTS = 1u << 1,
+	SN_IFSLOTS = 1u << 2,
+	SN_BINDINGS = 1u << 3,
+	SN_COUNTERS = 1u << 4,
+};
+
 /*
- * The state of g.pin_dir, opened on first use and kept for the rest of the
- * process, so a batch of commands opens it once; an exit code.
+ * The state of g.pin_dir: the configuration and the maps in NEED, opened on
+ * first use and kept for the rest of the process, so a batch of commands
+ * opens each once; an exit code.
  */
-int state_get(const struct sn_maps **m, const struct slotnet_config **cfg);
+int state_get(unsigned need, const struct sn_maps **m, const struct slotnet_config **cfg);
 /*
  * Creates the maps (or reuses compatible pins) and pins them, and the
  * programs unless pinned ones exist (all slots then share one copy); an

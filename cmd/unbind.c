@@ -155,7 +155,7 @@ int do_unbind(int argc, char **argv)
 		return ret < 0 ? EXIT_DONE : ret;
 	if (!nargs)
 		return sn_err(EXIT_USAGE, "which slot? (slotnet unbind SLOT)");
-	if ((ret = need_privileges()) || (ret = state_get(&m, &cfg)) ||
+	if ((ret = need_privileges()) || (ret = state_get(SN_BINDINGS | SN_COUNTERS, &m, &cfg)) ||
 	    (ret = parse_slot(args[0], cfg, &slot)))
 		return ret;
 	key = slot;
