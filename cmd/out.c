@@ -134,7 +134,11 @@ void out_text(const char *fmt, ...)
 
 void out_end(void)
 {
-	if (g.json)
+	if (g.json) {
 		putchar('\n');
+		/* The next document (a batch's next command) starts afresh. */
+		jw.depth = 0;
+		jw.first[0] = true;
+	}
 	fflush(stdout);
 }
