@@ -125,6 +125,10 @@ refused() {
     refused "prewarm: --tunnel 'gre': unknown; expected vxlan|geneve" prewarm --slots 2 --prefix "$P" --tunnel gre
 }
 
+@test "prewarm --attach of an unknown mode is refused" {
+    refused "prewarm: --attach 'xdp': unknown; expected tcx|tc" prewarm --slots 2 --prefix "$P" --tunnel vxlan --attach xdp
+}
+
 @test "prewarm with an unknown option is refused" {
     refused "prewarm: unknown option '--bogus' (see 'slotnet prewarm -h')" \
         prewarm --slots 2 --prefix "$P" --tunnel vxlan --bogus
