@@ -126,7 +126,7 @@ refused() {
 }
 
 @test "prewarm --attach of an unknown mode is refused" {
-    refused "prewarm: --attach 'xdp': unknown; expected tcx|tc" prewarm --slots 2 --prefix "$P" --tunnel vxlan --attach xdp
+    refused "prewarm: --attach 'xdp': unknown; expected tc|tcx" prewarm --slots 2 --prefix "$P" --tunnel vxlan --attach xdp
 }
 
 @test "prewarm with an unknown option is refused" {

@@ -445,8 +445,8 @@ pinned_link() {
     bpftool -j link show pinned "$1" | jq -r '"\(if .type == 11 then "tcx" else .type end) \(.prog_id)"'
 }
 
-@test "prewarm with tcx pins an ingress and an egress link per root veth, and the two programs" {
-    prewarm4
+@test "prewarm --attach tcx pins an ingress and an egress link per root veth, and the two programs" {
+    prewarm4 --attach tcx
     expect_eq "$(ls "$PIN/links" | sort | tr '\n' ' ')" \
         "$(for i in 0 1 2 3; do echo "$P$i-egress"; echo "$P$i-ingress"; done | sort | tr '\n' ' ')" \
         "pins in $PIN/links"
@@ -461,8 +461,8 @@ pinned_link() {
     expect_eq "$(sn -j dump | jq -r .config.attach)" tcx "attach mode in dump"
 }
 
-@test "prewarm --attach tc gives every root veth clsact on one shared ingress and one shared egress block" {
-    prewarm4 --attach tc
+@test "prewarm attaches by default with clsact on one shared ingress and one shared egress block" {
+    prewarm4
     blocks=$(for i in 0 1 2 3; do
         tc -n "$W" -j qdisc show dev "$P$i" | jq -r '.[] | select(.kind == "clsact") | "\(.ingress_block) \(.egress_block)"'
     done | sort | uniq -c)
@@ -487,7 +487,7 @@ pinned_link() {
 }
 
 @test "prewarm re-run with another --attach exits 2 naming it and changes nothing" {
-    prewarm4
+    prewarm4 --attach tcx
     links=$(ls "$PIN/links")
     run --separate-stderr sn prewarm --attach tc
     assert_status 2
@@ -501,8 +501,8 @@ pinned_link() {
     expect_eq "$(sn -j dump | jq -r .config.attach)" tcx "attach mode in dump"
 }
 
-@test "prewarm --attach tc re-run with --attach tcx exits 2 naming it" {
-    prewarm4 --attach tc
+@test "prewarm (tc by default) re-run with --attach tcx exits 2 naming it" {
+    prewarm4
     run --separate-stderr sn prewarm --attach tcx
     assert_status 2
     [[ $stderr == *"--attach tcx (pinned tc)"* ]] || fail "stderr: $stderr"

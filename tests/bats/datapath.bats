@@ -214,8 +214,8 @@ slot_field() { sn -j dump "$1" | jq ".slots[0]$2"; }
     pings_ok "${P}b" 10.200.0.1
 }
 
-@test "with --attach tc a bound slot carries ping and a 5 MB TCP transfer each way" {
-    slot0_and_endpoint_a --attach tc
+@test "with --attach tcx a bound slot carries ping and a 5 MB TCP transfer each way" {
+    slot0_and_endpoint_a --attach tcx
     sn bind 0 --vni 100
     pings_ok "${P}0" 10.200.0.2
     pings_ok "${P}a" 10.200.0.1

@@ -6,7 +6,7 @@ load helpers
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan --remote 198.51.100.7 --outside 10.66.0.0/24
     run --separate-stderr sn dump
     assert_status 0
-    expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel vxlan, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1, attach tcx" "configuration line"
+    expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel vxlan, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1, attach tc" "configuration line"
     expect_eq "$(echo ${lines[1]})" "SLOT NETNS OUTSIDE DUMMY_VNI VNI REMOTE STATE TX_PKTS TX_BYTES TX_DROPS RX_PKTS RX_BYTES RX_DROPS" "header"
     expect_eq "${#lines[@]}" 5 "number of lines"
     for i in 0 1 2; do
@@ -21,7 +21,7 @@ load helpers
     run --separate-stderr sn -j dump
     assert_status 0
     expect_eq "$(jq -c .config <<<"$output")" \
-        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"vxlan\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tcx\",\"abi_version\":2}" \
+        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"vxlan\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tc\",\"abi_version\":2}" \
         "config"
     expect_eq "$(jq '.slots | length' <<<"$output")" 3 "number of slots"
     no_drops='{"malformed":0,"not_ipv4":0,"spoof":0,"dest":0,"unbound":0,"vni":0,"remote":0}'
