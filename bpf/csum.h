@@ -28,17 +28,29 @@ static __always_inline __u32 csum_diff32(__u32 sum, __u32 from, __u32 to)
 }
 
 /*
- * Applies an address difference to the IPv4 header checksum and, when the
- * packet has one, to the TCP/UDP checksum as a pseudo-header change.
- * udp_zero_stays marks a UDP checksum, where 0 means "none" and must stay 0.
+ * The IPv4 header checksum after a change worth DIFF (RFC 1624).  Written
+ * directly: it is never offloaded, and under CHECKSUM_COMPLETE an address
+ * and the header checksum change by opposite amounts, leaving skb->csum
+ * right.
  */
-static __always_inline void csum_apply_addresses(struct __sk_buff *skb, __u32 ip_check_off,
-						 __u32 l4_check_off, bool udp, __u32 diff)
+static __always_inline __u16 csum_ipv4_header(__u16 check, __u32 diff)
 {
-	bpf_l3_csum_replace(skb, ip_check_off, 0, diff, 0);
-	if (l4_check_off)
-		bpf_l4_csum_replace(skb, l4_check_off, 0, diff,
-				    BPF_F_PSEUDO_HDR | (udp ? BPF_F_MARK_MANGLED_0 : 0));
+	__u32 sum = csum_add(diff, ~(__u32)check);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/*
+ * Applies an address difference to the TCP/UDP checksum as a pseudo-header
+ * change.  udp marks a UDP checksum, where 0 means "none" and must stay 0.
+ */
+static __always_inline void csum_apply_pseudo_header(struct __sk_buff *skb, __u32 l4_check_off,
+						     bool udp, __u32 diff)
+{
+	bpf_l4_csum_replace(skb, l4_check_off, 0, diff,
+			    BPF_F_PSEUDO_HDR | (udp ? BPF_F_MARK_MANGLED_0 : 0));
 }
 
 /*

@@ -20,7 +20,6 @@
 #include "slotnet_abi.h"
 
 #define IP_OFF ETH_HLEN
-#define IP_CHECK_OFF (IP_OFF + offsetof(struct iphdr, check))
 #define IP_FRAG_OFFSET_MASK 0x1fff
 #define TCP_CHECK_END (offsetof(struct tcphdr, check) + sizeof(__u16))
 #define TUNNEL_HLEN 8 /* VXLAN header; Geneve's base header */

@@ -101,12 +101,14 @@ static __always_inline void apply(struct __sk_buff *skb, const struct packet *p,
 
 	if ((void *)(ip + 1) > end || (void *)(vni + 1) > end)
 		return;
+	diff = csum_diff32(csum_diff32(0, p->saddr, r->saddr), p->daddr, r->daddr);
 	ip->saddr = r->saddr;
 	ip->daddr = r->daddr;
+	ip->check = csum_ipv4_header(ip->check, diff);
 	if (p->vni_off)
 		*vni = r->vni_word;
-	diff = csum_diff32(csum_diff32(0, p->saddr, r->saddr), p->daddr, r->daddr);
-	csum_apply_addresses(skb, IP_CHECK_OFF, p->l4_check_off, p->udp, diff);
+	if (p->l4_check_off)
+		csum_apply_pseudo_header(skb, p->l4_check_off, p->udp, diff);
 	if (p->vni_off)
 		csum_apply_udp_word(skb, p->l4_check_off, p->udp_no_checksum, p->vni_word,
 				    r->vni_word);
