@@ -10,6 +10,7 @@
  * is the configured remote.  Every repetition then takes the whole rewrite
  * path (lookups, checks, writes, checksum helpers) and leaves the packet as
  * it found it, which is checked after each run: same bytes out, verdict pass.
+ * Slot 0 and slot 3,999 are timed in alternation, run by run.
  *
  * The maps hold a full worker: 4,000 slots, each with a root veth ifindex
  * and a binding.  Prints one table; run by scripts/bench-datapath.sh.
@@ -51,7 +52,7 @@ static uint16_t csum(const uint8_t *p, unsigned len, uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-/* Ethernet + IPv4 + UDP/VXLAN (vni != 0) or TCP, 128 bytes, checksums right. */
+/* Ethernet + IPv4 + UDP/VXLAN (vni != 0) or TCP, 128 bytes, checksums right; its length. */
 static unsigned make_packet(uint8_t *p, uint32_t src, uint32_t dst, uint32_t vni)
 {
 	const unsigned len = 128, l4len = len - 34;
@@ -133,45 +134,82 @@ static int empty_prog(void)
 	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "empty", "GPL", insns, 2, NULL);
 }
 
-static int cmp_u32(const void *a, const void *b)
+static int cmp_double(const void *a, const void *b)
 {
-	return (int)(*(const uint32_t *)a > *(const uint32_t *)b) -
-	       (int)(*(const uint32_t *)a < *(const uint32_t *)b);
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
 }
 
-/* Median ns per packet over RUNS runs of REPEAT; -1 if the path was not the rewrite path. */
-static double median_ns(int prog, const uint8_t *pkt, unsigned len)
+/* ns per packet over REPEAT runs of PROG on PKT; -1 if it did not take the rewrite path. */
+static double run_once(int prog, const uint8_t *pkt, unsigned len)
 {
 	uint8_t out[256];
-	uint32_t ns[RUNS];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = REPEAT);
 
-	for (int r = 0; r < RUNS; r++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len,
-			    .data_out = out, .data_size_out = sizeof(out), .repeat = REPEAT);
-
-		if (bpf_prog_test_run_opts(prog, &o) < 0 || o.retval != TC_ACT_OK ||
-		    o.data_size_out != len || memcmp(out, pkt, len))
-			return -1;
-		ns[r] = o.duration;
-	}
-	qsort(ns, RUNS, sizeof(ns[0]), cmp_u32);
-	return ns[RUNS / 2];
+	if (bpf_prog_test_run_opts(prog, &o) < 0 || o.retval != TC_ACT_OK ||
+	    o.data_size_out != len || memcmp(out, pkt, len))
+		return -1;
+	return o.duration;
 }
 
-struct row {
+static double median(double *v)
+{
+	qsort(v, RUNS, sizeof(*v), cmp_double);
+	return v[RUNS / 2];
+}
+
+struct bench_case {
 	const char *prog, *packet;
-	__u32 slot;
-	double ns;
+	int fd;
+	uint32_t src, dst, vni_of_slot; /* vni_of_slot: a tunnel packet with the slot's dummy VNI */
 };
+
+static const uint32_t timed_slots[2] = { 0, NSLOTS - 1 };
+
+/*
+ * Runs every case RUNS times, slot 0 and slot 3,999 interleaved run by run,
+ * so that drift in the machine's speed falls on both alike.
+ */
+static int measure(const struct bench_case *c, double ns[2])
+{
+	double v[2][RUNS];
+	uint8_t pkt[2][256];
+	unsigned len = 0;
+
+	for (int k = 0; k < 2; k++)
+		len = make_packet(pkt[k], c->src, c->dst,
+				  c->vni_of_slot ? SLOTNET_DUMMY_VNI_BASE + timed_slots[k] : 0);
+	for (int r = 0; r < RUNS; r++)
+		for (int k = 0; k < 2; k++)
+			if (time_as_slot(timed_slots[k]) ||
+			    (v[k][r] = run_once(c->fd, pkt[k], len)) < 0) {
+				fprintf(stderr, "bench-datapath: %s %s slot %u: not the rewrite path\n",
+					c->prog, c->packet, timed_slots[k]);
+				return -1;
+			}
+	ns[0] = median(v[0]);
+	ns[1] = median(v[1]);
+	return 0;
+}
+
+static double measure_empty(int fd)
+{
+	uint8_t pkt[256];
+	unsigned len = make_packet(pkt, INSIDE, REMOTE, SLOTNET_DUMMY_VNI_BASE);
+	double v[RUNS];
+
+	for (int r = 0; r < RUNS; r++)
+		v[r] = run_once(fd, pkt, len);
+	return median(v);
+}
 
 int main(void)
 {
-	uint8_t vx_from[256], vx_to[256], tcp_from[256], tcp_to[256];
-	unsigned len = 0;
 	struct bpf_map *map;
-	struct row rows[8];
-	int nrows = 0, empty;
 	double empty_ns, worst = 0, skew = 0;
+	int empty = -1;
 
 	libbpf_set_print(NULL);
 	skel = slotnet_bpf__open();
@@ -179,54 +217,33 @@ int main(void)
 		return 1;
 	bpf_object__for_each_map(map, skel->obj)
 		bpf_map__set_pin_path(map, NULL);
-	empty = -1;
 	if (slotnet_bpf__load(skel) || fill_maps() || (empty = empty_prog()) < 0) {
 		fprintf(stderr, "bench-datapath: loading: %s (root, own netns)\n", strerror(errno));
 		return 1;
 	}
-	for (int slot_i = 0; slot_i < 2; slot_i++) {
-		__u32 slot = slot_i ? NSLOTS - 1 : 0, vni = SLOTNET_DUMMY_VNI_BASE + slot;
-		const struct { const char *prog, *packet; int fd; uint8_t *buf; } cases[] = {
-			{ "from_slot", "VXLAN", bpf_program__fd(skel->progs.from_slot), vx_from },
-			{ "to_slot", "VXLAN", bpf_program__fd(skel->progs.to_slot), vx_to },
-			{ "from_slot", "TCP", bpf_program__fd(skel->progs.from_slot), tcp_from },
-			{ "to_slot", "TCP", bpf_program__fd(skel->progs.to_slot), tcp_to },
-		};
+	const struct bench_case cases[] = {
+		{ "from_slot", "VXLAN", bpf_program__fd(skel->progs.from_slot), INSIDE, REMOTE, 1 },
+		{ "to_slot", "VXLAN", bpf_program__fd(skel->progs.to_slot), REMOTE, INSIDE, 1 },
+		{ "from_slot", "TCP", bpf_program__fd(skel->progs.from_slot), INSIDE, PEER, 0 },
+		{ "to_slot", "TCP", bpf_program__fd(skel->progs.to_slot), PEER, INSIDE, 0 },
+	};
 
-		len = make_packet(vx_from, INSIDE, REMOTE, vni);
-		make_packet(vx_to, REMOTE, INSIDE, vni);
-		make_packet(tcp_from, INSIDE, PEER, 0);
-		make_packet(tcp_to, PEER, INSIDE, 0);
-		if (time_as_slot(slot))
+	empty_ns = measure_empty(empty);
+	printf("%-10s %-6s %12s %12s %9s %12s\n", "program", "packet", "slot 0 ns", "slot 3999 ns",
+	       "x empty", "3999 vs 0");
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double ns[2], d;
+
+		if (measure(&cases[i], ns) < 0)
 			return 1;
-		for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-			rows[nrows] = (struct row){ cases[c].prog, cases[c].packet, slot,
-						    median_ns(cases[c].fd, cases[c].buf, len) };
-			if (rows[nrows].ns < 0) {
-				fprintf(stderr, "bench-datapath: %s %s slot %u: not the rewrite path\n",
-					cases[c].prog, cases[c].packet, slot);
-				return 1;
-			}
-			nrows++;
-		}
+		d = ns[1] / ns[0] - 1;
+		printf("%-10s %-6s %12.0f %12.0f %8.1fx %+11.1f%%\n", cases[i].prog, cases[i].packet,
+		       ns[0], ns[1], (ns[0] > ns[1] ? ns[0] : ns[1]) / empty_ns, d * 100);
+		worst = ns[0] > worst ? ns[0] : worst;
+		worst = ns[1] > worst ? ns[1] : worst;
+		skew = (d < 0 ? -d : d) > skew ? (d < 0 ? -d : d) : skew;
 	}
-	empty_ns = median_ns(empty, vx_from, len);
-	printf("%-10s %-6s %5s %10s %9s %14s\n", "program", "packet", "slot", "ns/packet",
-	       "x empty", "slot 3999/0");
-	for (int i = 0; i < nrows; i++) {
-		double ratio0 = rows[i].slot ? rows[i].ns / rows[i - 4].ns : 0;
-
-		printf("%-10s %-6s %5u %10.0f %8.1fx", rows[i].prog, rows[i].packet, rows[i].slot,
-		       rows[i].ns, rows[i].ns / empty_ns);
-		if (rows[i].slot)
-			printf(" %13.2fx", ratio0);
-		putchar('\n');
-		if (rows[i].ns > worst)
-			worst = rows[i].ns;
-		if (rows[i].slot && (ratio0 > 1 ? ratio0 - 1 : 1 - ratio0) > skew)
-			skew = ratio0 > 1 ? ratio0 - 1 : 1 - ratio0;
-	}
-	printf("%-10s %-6s %5s %10.0f %8.1fx\n", "empty", "VXLAN", "-", empty_ns, 1.0);
+	printf("%-10s %-6s %12.0f\n", "empty", "VXLAN", empty_ns);
 	printf("\nmedian of %d runs of %u packets each (BPF_PROG_TEST_RUN duration)\n", RUNS,
 	       REPEAT);
 	printf("target <= 100 ns/packet: %s (worst %.0f ns)\n", worst <= 100 ? "MET" : "NOT MET",
