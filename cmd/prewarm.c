@@ -771,6 +771,30 @@ static int make_slots(struct prewarm *p)
 	return ret;
 }
 
+/*
+ * With tc, every slot's traffic depends on the two shared filters: a re-run
+ * puts them back even when no slot needed making (removed by hand, or the
+ * run that made the slots died between the qdiscs and the filters).
+ */
+static int refresh_block_filters(struct prewarm *p)
+{
+	struct rt_batch *b;
+	int ret;
+
+	if (p->cfg.attach != SLOTNET_ATTACH_TC)
+		return 0;
+	b = rt_batch_new(p->root_nl, NULL, NULL);
+	if (!b)
+		return sn_err(EXIT_FAILED, "%s", strerror(errno));
+	rt_set_block_filter(b, tc_block(&p->cfg, false), p->progs.from_slot, "from_slot",
+			    "setting the shared ingress filter", -1);
+	rt_set_block_filter(b, tc_block(&p->cfg, true), p->progs.to_slot, "to_slot",
+			    "setting the shared egress filter", -1);
+	ret = commit_root(b);
+	rt_batch_free(b);
+	return ret;
+}
+
 /* ---- the command ---- */
 
 static int check_tunnel_support(struct prewarm *p)
@@ -877,6 +901,8 @@ int do_prewarm(int argc, char **argv)
 	if ((ret = state_create(g.pin_dir, &p.maps, &p.progs)) ||
 	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()) ||
 	    (ret = survey(&p)) || (ret = clear_leftovers(&p)) || (ret = make_slots(&p)))
+		goto out;
+	if ((ret = refresh_block_filters(&p)))
 		goto out;
 	p.cfg.flags |= SLOTNET_CONFIG_ALL_READY;
 	if ((ret = state_write_config(&p.maps, &p.cfg)))

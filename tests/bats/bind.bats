@@ -486,6 +486,19 @@ pinned_link() {
     expect_eq "$(binding 2)" "null $DEFAULT_REMOTE free" "slot 2 after unbind"
 }
 
+@test "prewarm re-run puts back a shared filter removed by hand" {
+    prewarm4
+    block=$(tc -n "$W" -j qdisc show dev "${P}0" | jq -r '.[] | select(.kind == "clsact") | .ingress_block')
+    tc -n "$W" filter del block "$block" ingress
+    expect_eq "$(tc -n "$W" -j filter show block "$block" ingress | jq length)" 0 "filters after the deletion"
+    run --separate-stderr sn prewarm
+    assert_status 0
+    pinned_prog_ids
+    expect_eq "$(tc -n "$W" -j filter show block "$block" ingress |
+        jq -r '[.[] | select(.options) | "\(.kind) \(.options.prog.id)"] | join(", ")')" "bpf $FROM" \
+        "filters of ingress block $block after the re-run"
+}
+
 @test "prewarm re-run with another --attach exits 2 naming it and changes nothing" {
     prewarm4 --attach tcx
     links=$(ls "$PIN/links")
