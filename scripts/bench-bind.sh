@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bind latency, in one run, against what it competes with:
 #   1. whole-process `slotnet bind` vs the start-up of a trivial static binary,
-#      both spawned and waited for the same way (scripts/spawn-time.c);
+#      both spawned and waited for the same way, taking turns (scripts/spawn-time.c);
 #   2. bind's in-process time (`slotnet -v` prints it);
 #   3. batch mode: 100,000 binds from one file (`slotnet -b`);
 #   4. the baseline without slotnet: delete the slot's tunnel device and make
@@ -38,16 +38,20 @@ sn() { nsenter --net=/run/netns/$W "$BIN" --pin-dir $PIN "$@"; }
 sn -q prewarm --slots "$SLOTS" --prefix $P --tunnel vxlan --remote 198.51.100.1 >/dev/null
 echo "slotnet $($BIN -V | cut -d' ' -f2), kernel $(uname -r), $(nproc) CPUs, $SLOTS slots"
 
-# 1. Whole process: spawn + wait, 2,000 times each, alternating the VNI.
-read -r true_med true_p90 < <(build/spawn-time /run/netns/$W 2000 build/true-static)
-read -r bind_med bind_p90 < <(build/spawn-time /run/netns/$W 2000 \
+# Percentile P (50, 90) of a file of sorted numbers, one a line.
+pct() { awk -v p="$2" '{ v[NR] = $1 } END { i = int(NR * p / 100) + 1; print v[(i > NR) ? NR : i] }' "$1"; }
+
+# 1. Whole process: spawn + wait, 2,000 times each, the two taking turns,
+#    the VNI alternating.  (Not through <(...): a failed run must stop the script.)
+out=$(build/spawn-time /run/netns/$W 2000 build/true-static -- \
     "$BIN" --pin-dir $PIN bind 7 --vni @ALT@ --force)
+{ read -r true_med true_p90; read -r bind_med bind_p90; } <<<"$out"
 
 # 2. In-process time, as slotnet -v reports it.
 for i in $(seq 500); do
     sn -v bind 7 --vni $((2000 + i % 2)) --force 2>&1 | sed -n 's/.*took \([0-9]*\) us/\1/p'
 done | sort -n >"$tmp/inproc"
-inproc_med=$(awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' "$tmp/inproc")
+inproc_med=$(pct "$tmp/inproc" 50) inproc_p90=$(pct "$tmp/inproc" 90)
 
 # 3. Batch: 100,000 binds cycling over the slots with changing VNIs.
 awk -v n="$SLOTS" 'BEGIN { for (i = 0; i < 100000; i++) printf "bind %d --vni %d --force\n", i % n, 100 + i % 7 }' \
@@ -67,15 +71,16 @@ for i in $(seq 50); do
     ip -n $S link set tun0 master br0 up
     echo $(( ($(date +%s%N) - t0) / 1000 ))
 done | sort -n >"$tmp/recreate"
-recreate_med=$(awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }' "$tmp/recreate")
+recreate_med=$(pct "$tmp/recreate" 50) recreate_p90=$(pct "$tmp/recreate" 90)
 
 echo
 printf '%-52s %10s %10s\n' "measure" "median" "p90"
 printf '%-52s %8s us %8s us\n' "trivial static binary, spawn + wait" "$true_med" "$true_p90"
 printf '%-52s %8s us %8s us\n' "slotnet bind SLOT --vni V --force, spawn + wait" "$bind_med" "$bind_p90"
-printf '%-52s %8s us\n' "slotnet bind, in-process (-v)" "$inproc_med"
+printf '%-52s %8s us %8s us\n' "slotnet bind, in-process (-v)" "$inproc_med" "$inproc_p90"
 printf '%-52s %8s ms   (%s binds/s)\n' "slotnet -b, 100,000 binds" "$batch_ms" "$batch_rate"
-printf '%-52s %8s us\n' "baseline: delete + re-create tun0 with ip (3 cmds)" "$recreate_med"
+printf '%-52s %8s us %8s us\n' "baseline: delete + re-create tun0 with ip (3 cmds)" \
+    "$recreate_med" "$recreate_p90"
 echo
 ratio=$(awk -v a="$bind_med" -v b="$true_med" 'BEGIN { printf "%.2f", a / b }')
 vs_base=$(awk -v a="$recreate_med" -v b="$bind_med" 'BEGIN { printf "%.0f", a / b }')

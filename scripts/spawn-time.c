@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * spawn-time NETNS N COMMAND [ARGS...]: enters the network namespace file
- * NETNS, then runs COMMAND N times with posix_spawn + waitpid and prints
- * "median_us p90_us" of the whole-process time.  An argument "@ALT@" is
- * replaced by 1000 or 1001 in turn, so that each run changes something.
- * Exits 1 if any run fails.  Used by scripts/bench-bind.sh.
+ * spawn-time NETNS N COMMAND [ARGS...] [-- COMMAND [ARGS...]]...
+ *
+ * Enters the network namespace file NETNS, then runs each COMMAND N times
+ * with posix_spawn + waitpid, the commands taking turns (A B A B ...) so
+ * that a machine getting busier or quieter meanwhile weighs on all of them
+ * alike.  Prints one line per command, in order: "median_us p90_us" of the
+ * whole-process time.  An argument "@ALT@" is replaced by 1000 or 1001 in
+ * turn, so that each run changes something.  Exits 1 if any run fails.
+ * Used by scripts/bench-bind.sh.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -16,7 +20,15 @@
 #include <time.h>
 #include <sys/wait.h>
 
+#define MAX_CMDS 8
+
 extern char **environ;
+
+struct cmd {
+	char **argv;    /* NULL-terminated, inside main's argv */
+	int alt;        /* index of "@ALT@" in argv, or -1 */
+	double *us;
+};
 
 static int cmp(const void *a, const void *b)
 {
@@ -25,38 +37,71 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* Splits argv[3..] at "--" into commands; returns how many, or -1. */
+static int split_cmds(int argc, char **argv, struct cmd *cmds, int n)
+{
+	int ncmds = 0;
+
+	for (int i = 3; i < argc; i++) {
+		struct cmd *c;
+
+		if (ncmds == MAX_CMDS || !strcmp(argv[i], "--"))
+			return -1;
+		c = &cmds[ncmds++];
+		c->argv = argv + i;
+		c->alt = -1;
+		c->us = calloc(n, sizeof(*c->us));
+		if (!c->us)
+			return -1;
+		for (; i < argc && strcmp(argv[i], "--"); i++)
+			if (!strcmp(argv[i], "@ALT@"))
+				c->alt = i - (int)(c->argv - argv);
+		argv[i] = NULL; /* ends this command's argv ("--" or argv[argc]) */
+	}
+	return ncmds;
+}
+
 int main(int argc, char **argv)
 {
-	int fd, n, alt = -1;
-	double *us;
+	struct cmd cmds[MAX_CMDS];
+	int fd, n, ncmds;
 
-	if (argc < 4 || (n = atoi(argv[2])) < 1)
-		return fprintf(stderr, "usage: spawn-time NETNS N COMMAND [ARGS...]\n"), 2;
+	if (argc < 4 || (n = atoi(argv[2])) < 1 || (ncmds = split_cmds(argc, argv, cmds, n)) < 1)
+		return fprintf(stderr, "usage: spawn-time NETNS N COMMAND [ARGS...] "
+			       "[-- COMMAND [ARGS...]]...\n"), 2;
 	fd = open(argv[1], O_RDONLY);
 	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
 		return perror(argv[1]), 1;
-	for (int i = 4; i < argc; i++)
-		if (!strcmp(argv[i], "@ALT@"))
-			alt = i;
-	us = calloc(n, sizeof(*us));
 	for (int i = 0; i < n; i++) {
-		char value[16];
-		struct timespec t0, t1;
-		int status;
-		pid_t pid;
+		for (int k = 0; k < ncmds; k++) {
+			struct cmd *c = &cmds[k];
+			char value[16];
+			int status;
+			double t0;
+			pid_t pid;
 
-		if (alt > 0) {
-			snprintf(value, sizeof(value), "%d", 1000 + i % 2);
-			argv[alt] = value;
+			if (c->alt >= 0) {
+				snprintf(value, sizeof(value), "%d", 1000 + i % 2);
+				c->argv[c->alt] = value;
+			}
+			t0 = now_us();
+			if (posix_spawn(&pid, c->argv[0], NULL, NULL, c->argv, environ) ||
+			    waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+				return fprintf(stderr, "spawn-time: %s failed (run %d)\n", c->argv[0], i), 1;
+			c->us[i] = now_us() - t0;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (posix_spawn(&pid, argv[3], NULL, NULL, argv + 3, environ) ||
-		    waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-			return fprintf(stderr, "spawn-time: %s failed (run %d)\n", argv[3], i), 1;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		us[i] = (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_nsec - t0.tv_nsec) / 1e3;
 	}
-	qsort(us, n, sizeof(*us), cmp);
-	printf("%.0f %.0f\n", us[n / 2], us[n * 9 / 10]);
+	for (int k = 0; k < ncmds; k++) {
+		qsort(cmds[k].us, n, sizeof(double), cmp);
+		printf("%.0f %.0f\n", cmds[k].us[n / 2], cmds[k].us[n * 9 / 10]);
+	}
 	return 0;
 }
