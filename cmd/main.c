@@ -38,15 +38,25 @@ static const struct cmd cmds[] = {
 	{ 0 },
 };
 
+/* One write per message, so that messages of concurrent slotnet processes never interleave. */
 static void vreport(const char *fmt, va_list ap)
 {
+	char line[1024];
+	int n = 0;
+
 	fflush(stdout);
-	fprintf(stderr, "slotnet: ");
+	n += snprintf(line, sizeof(line), "slotnet: ");
 	if (g.line)
-		fprintf(stderr, "batch line %u: ", g.line);
-	fprintf(stderr, "%s%s", g.cmd ? g.cmd : "", g.cmd ? ": " : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+		n += snprintf(line + n, sizeof(line) - n, "batch line %u: ", g.line);
+	if (g.cmd)
+		n += snprintf(line + n, sizeof(line) - n, "%s: ", g.cmd);
+	if (n < (int)sizeof(line))
+		n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	line[n] = '\0';
+	fputs(line, stderr);
 }
 
 int sn_err(int code, const char *fmt, ...)
