@@ -28,10 +28,11 @@
 #define GENEVE_OPT_BYTES(b) (((b) & 0x3f) * 4)
 
 /*
- * Everything up to a tunnel header's VNI must be linear for direct access:
- * Ethernet, the longest IPv4 header, UDP and the 8-byte tunnel header.
+ * Everything the parser reads must be linear for direct access: Ethernet,
+ * the longest IPv4 header, then UDP and the 8-byte tunnel header (16 bytes)
+ * or TCP up to its checksum (18): 20 covers both.
  */
-#define LINEAR_MAX (ETH_HLEN + 60 + sizeof(struct udphdr) + TUNNEL_HLEN)
+#define LINEAR_MAX (ETH_HLEN + 60 + 20)
 
 enum parse_result {
 	PARSED_IPV4 = -1,

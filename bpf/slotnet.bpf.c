@@ -28,6 +28,12 @@ struct rewrite {
 	__be32 vni_word;
 };
 
+/* A fragment after the first: no transport header, so no tunnel header to check. */
+static __always_inline bool is_later_fragment(const struct packet *p)
+{
+	return !p->l4_off;
+}
+
 static __always_inline __u32 vni_of(__be32 word)
 {
 	return bpf_ntohl(word) >> 8;
@@ -50,6 +56,13 @@ static __always_inline int check_leaving(const struct slotnet_config *cfg,
 	r->saddr = s->outside_be;
 	r->daddr = p->daddr;
 	r->vni_word = p->vni_word;
+	if (is_later_fragment(p)) {
+		/* Maybe the rest of a tunnel packet: it must follow its first fragment. */
+		b = bpf_map_lookup_elem(&bindings, &slot);
+		if (b && (b->flags & SLOTNET_BIND_REMOTE) && p->daddr == cfg->remote_be)
+			r->daddr = b->remote_be;
+		return PARSED_IPV4;
+	}
 	if (!p->vni_off)
 		return PARSED_IPV4;
 	b = bpf_map_lookup_elem(&bindings, &slot);
@@ -74,6 +87,13 @@ static __always_inline int check_entering(const struct slotnet_config *cfg,
 	r->saddr = p->saddr;
 	r->daddr = cfg->inside_be;
 	r->vni_word = p->vni_word;
+	if (is_later_fragment(p)) {
+		/* The slot reassembles only fragments that agree on their source. */
+		b = bpf_map_lookup_elem(&bindings, &slot);
+		if (b && (b->flags & SLOTNET_BIND_REMOTE) && p->saddr == b->remote_be)
+			r->saddr = cfg->remote_be;
+		return PARSED_IPV4;
+	}
 	if (!p->vni_off)
 		return PARSED_IPV4;
 	b = bpf_map_lookup_elem(&bindings, &slot);
@@ -90,9 +110,12 @@ static __always_inline int check_entering(const struct slotnet_config *cfg,
 	return PARSED_IPV4;
 }
 
-/* Writes the new outer fields, then fixes every checksum that covers them. */
-static __always_inline void apply(struct __sk_buff *skb, const struct packet *p,
-				  const struct rewrite *r)
+/*
+ * Writes the new outer fields, then fixes every checksum that covers them.
+ * Fails closed: a packet it cannot rewrite is dropped, never passed as is.
+ */
+static __always_inline int apply(struct __sk_buff *skb, const struct packet *p,
+				 const struct rewrite *r)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct iphdr *ip = data + IP_OFF;
@@ -100,7 +123,7 @@ static __always_inline void apply(struct __sk_buff *skb, const struct packet *p,
 	__u32 diff;
 
 	if ((void *)(ip + 1) > end || (void *)(vni + 1) > end)
-		return;
+		return SLOTNET_DROP_MALFORMED;
 	diff = csum_diff32(csum_diff32(0, p->saddr, r->saddr), p->daddr, r->daddr);
 	ip->saddr = r->saddr;
 	ip->daddr = r->daddr;
@@ -112,6 +135,7 @@ static __always_inline void apply(struct __sk_buff *skb, const struct packet *p,
 	if (p->vni_off)
 		csum_apply_udp_word(skb, p->l4_check_off, p->udp_no_checksum, p->vni_word,
 				    r->vni_word);
+	return PARSED_IPV4;
 }
 
 static __always_inline int translate(struct __sk_buff *skb, const bool leaving)
@@ -142,7 +166,7 @@ static __always_inline int translate(struct __sk_buff *skb, const bool leaving)
 		verdict = leaving ? check_leaving(cfg, s, slot, &p, &r)
 				  : check_entering(cfg, s, slot, &p, &r);
 		if (verdict == PARSED_IPV4)
-			apply(skb, &p, &r);
+			verdict = apply(skb, &p, &r);
 	}
 	if (verdict >= 0) {
 		if (verdict < SLOTNET_DROP_REASONS)

@@ -308,6 +308,13 @@ void rt_add_vxlan(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 	nl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(SLOTNET_VXLAN_PORT));
 	/* Its one peer is fixed; learned entries would only be a tenant's leftovers. */
 	nl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, 0);
+	/*
+	 * No outer UDP checksum (RFC 7348 recommends zero over IPv4): with one,
+	 * a packet whose inner checksum is offloaded leaves as CHECKSUM_PARTIAL
+	 * with a full outer checksum (local checksum offload), which no
+	 * incremental update in the data path can tell from a pseudo-header seed.
+	 */
+	nl_attr_put_u8(nlh, IFLA_VXLAN_UDP_CSUM, 0);
 	linkinfo_end(nlh, linkinfo, data);
 	msg_end(b);
 }
@@ -320,6 +327,7 @@ void rt_add_geneve(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 
 	nl_attr_put_u32(nlh, IFLA_GENEVE_ID, vni);
 	nl_attr_put_u32(nlh, IFLA_GENEVE_REMOTE, remote_be);
+	nl_attr_put_u8(nlh, IFLA_GENEVE_UDP_CSUM, 0); /* as for VXLAN */
 	nl_attr_put_u16(nlh, IFLA_GENEVE_PORT, htons(SLOTNET_GENEVE_PORT));
 	linkinfo_end(nlh, linkinfo, data);
 	msg_end(b);
