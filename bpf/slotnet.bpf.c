@@ -66,7 +66,7 @@ static __always_inline int check_leaving(const struct slotnet_config *cfg,
 	if (!p->vni_off)
 		return PARSED_IPV4;
 	b = bpf_map_lookup_elem(&bindings, &slot);
-	if (!b)
+	if (!b || (b->flags & SLOTNET_BIND_SCRUBBING))
 		return SLOTNET_DROP_UNBOUND;
 	if (vni_of(p->vni_word) != s->dummy_vni)
 		return SLOTNET_DROP_VNI;
@@ -97,7 +97,7 @@ static __always_inline int check_entering(const struct slotnet_config *cfg,
 	if (!p->vni_off)
 		return PARSED_IPV4;
 	b = bpf_map_lookup_elem(&bindings, &slot);
-	if (!b)
+	if (!b || (b->flags & SLOTNET_BIND_SCRUBBING))
 		return SLOTNET_DROP_UNBOUND;
 	if ((b->flags & SLOTNET_BIND_REMOTE) && p->saddr != b->remote_be)
 		return SLOTNET_DROP_REMOTE;

@@ -78,6 +78,11 @@ struct slotnet_slot {
 _Static_assert(sizeof(struct slotnet_slot) == 16, "slot layout");
 
 #define SLOTNET_BIND_REMOTE (1u << 0) /* remote_be replaces the configured remote */
+/*
+ * unbind is scrubbing the slot: unbound to the data path, taken to binders,
+ * so no new tenant gets the slot before the old one's state is gone.
+ */
+#define SLOTNET_BIND_SCRUBBING (1u << 1)
 
 /*
  * "bindings" map: a hash keyed by slot number; present means bound.  A hash

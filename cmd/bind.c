@@ -74,6 +74,9 @@ static int conflict(unsigned slot, const struct slotnet_binding *old)
 {
 	char x[IPV4_STRLEN];
 
+	if (old->flags & SLOTNET_BIND_SCRUBBING)
+		return sn_err(EXIT_CONFLICT, "slot %u: being scrubbed by unbind (retry; if an unbind "
+			      "was interrupted, run 'slotnet unbind %u' again)", slot, slot);
 	if (old->flags & SLOTNET_BIND_REMOTE)
 		return sn_err(EXIT_CONFLICT, "slot %u: already bound to VNI %u remote %s (use --force)",
 			      slot, old->vni, format_ipv4(old->remote_be, x));
@@ -105,8 +108,12 @@ static int replace_binding(const struct sn_maps *m, unsigned slot,
 	struct slotnet_binding old;
 	__u32 key = slot;
 
-	if (bpf_map_lookup_elem(m->bindings, &key, &old) == 0 && same_binding(&old, b))
-		return 0;
+	if (bpf_map_lookup_elem(m->bindings, &key, &old) == 0) {
+		if (old.flags & SLOTNET_BIND_SCRUBBING) /* not even --force takes it mid-scrub */
+			return conflict(slot, &old);
+		if (same_binding(&old, b))
+			return 0;
+	}
 	if (bpf_map_update_elem(m->bindings, &key, b, BPF_ANY) < 0)
 		return map_failed(slot, "writing");
 	*changed = true;

@@ -104,10 +104,12 @@ static void show_drops(const char *key, const char *label, const struct slotnet_
 	out_obj_close();
 }
 
-static const char *slot_state(const struct slotnet_slot *s, bool bound)
+static const char *slot_state(const struct slotnet_slot *s, bool bound, bool scrubbing)
 {
 	if (!(s->flags & SLOTNET_SLOT_READY))
 		return "incomplete";
+	if (scrubbing)
+		return "scrubbing";
 	return bound ? "bound" : "free";
 }
 
@@ -126,11 +128,14 @@ static int show_slot(const struct sn_maps *m, const struct slotnet_config *cfg, 
 	struct slotnet_slot s;
 	char name[SLOT_NAME_LEN], a[IPV4_STRLEN];
 	__u32 key = i;
-	bool bound;
+	bool bound, scrubbing;
 
 	if (slot_read(m, i, &s) < 0 || sum_counters(m->counters, i, cb, &c) < 0)
 		return sn_err(EXIT_FAILED, "slot %u: reading the maps: %s", i, strerror(errno));
 	bound = bpf_map_lookup_elem(m->bindings, &key, &bind) == 0;
+	/* An unbind's placeholder: no tenant any more, not free yet. */
+	scrubbing = bound && (bind.flags & SLOTNET_BIND_SCRUBBING);
+	bound = bound && !scrubbing;
 	slot_name(name, cfg, i);
 	out_obj_open(NULL);
 	out_u64("slot", "%-6lu ", i);
@@ -146,7 +151,7 @@ static int show_slot(const struct sn_maps *m, const struct slotnet_config *cfg, 
 	out_str("remote", "%-15s ",
 		format_ipv4(bound && (bind.flags & SLOTNET_BIND_REMOTE) ? bind.remote_be
 									 : cfg->remote_be, a));
-	out_str("state", "%-10s ", slot_state(&s, bound));
+	out_str("state", "%-10s ", slot_state(&s, bound, scrubbing));
 	out_u64("tx_packets", "%10lu ", c.tx.packets);
 	out_u64("tx_bytes", "%12lu ", c.tx.bytes);
 	out_u64("tx_drops", "%8lu ", total_drops(&c.tx));

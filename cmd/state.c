@@ -193,6 +193,7 @@ void state_close(struct sn_maps *m)
 /*
  * The hot path (bind) opens only what it uses and checks the layout of the
  * configuration alone: its ABI version then vouches for every other map.
+ * The configuration itself is read on every call.
  */
 int state_get(unsigned need, const struct sn_maps **m, const struct slotnet_config **cfg)
 {
@@ -200,13 +201,15 @@ int state_get(unsigned need, const struct sn_maps **m, const struct slotnet_conf
 	static struct slotnet_config config;
 	int ret;
 
-	if (maps.config < 0) {
-		if ((ret = open_pin(g.pin_dir, &map_specs[0], &maps.config)) ||
-		    (ret = check_map(g.pin_dir, &map_specs[0], maps.config)) ||
-		    (ret = read_config(g.pin_dir, &maps, &config))) {
-			state_close(&maps);
-			return ret;
-		}
+	if (maps.config < 0 && ((ret = open_pin(g.pin_dir, &map_specs[0], &maps.config)) ||
+				(ret = check_map(g.pin_dir, &map_specs[0], maps.config)))) {
+		state_close(&maps);
+		return ret;
+	}
+	/* Read afresh each time: a long batch must see a prewarm that runs meanwhile. */
+	if ((ret = read_config(g.pin_dir, &maps, &config))) {
+		state_close(&maps);
+		return ret;
 	}
 	for (size_t i = 1; i < NMAPS; i++)
 		if ((need & (1u << i)) &&

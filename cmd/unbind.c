@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * unbind: the binding goes first (from the next packet on, the slot's tunnel
- * traffic is dropped), then the slot is scrubbed so the next tenant inherits
- * nothing: counters, learned neighbours, conntrack entries, bridge FDB.
- * The scrub runs even when the slot was already free, so an unbind killed
- * halfway finishes when run again.
+ * unbind: the binding is first replaced by a "scrubbing" placeholder (from
+ * the next packet on, the slot's tunnel traffic is dropped, and no binder
+ * can take the slot), then the slot is scrubbed so the next tenant inherits
+ * nothing: counters, learned neighbours, conntrack entries, bridge FDB; only
+ * then is the slot free.  The scrub runs even when the slot was already
+ * free, so an unbind killed halfway finishes when run again.
  */
 #include "netns.h"
 #include "nl.h"
@@ -142,6 +143,8 @@ out:
 
 int do_unbind(int argc, char **argv)
 {
+	const struct slotnet_binding scrubbing = { .flags = SLOTNET_BIND_SCRUBBING };
+	struct slotnet_binding old;
 	const struct slotnet_config *cfg;
 	const struct sn_maps *m;
 	bool was_bound;
@@ -159,13 +162,18 @@ int do_unbind(int argc, char **argv)
 	    (ret = parse_slot(args[0], cfg, &slot)))
 		return ret;
 	key = slot;
-	was_bound = bpf_map_delete_elem(m->bindings, &key) == 0;
-	if (!was_bound && errno != ENOENT)
-		return sn_err(EXIT_FAILED, "slot %u: deleting the binding: %s", slot, strerror(errno));
+	was_bound = bpf_map_lookup_elem(m->bindings, &key, &old) == 0 &&
+		    !(old.flags & SLOTNET_BIND_SCRUBBING);
+	/* The placeholder stops the traffic and keeps binders off until the slot is clean. */
+	if (bpf_map_update_elem(m->bindings, &key, &scrubbing, BPF_ANY) < 0)
+		return sn_err(EXIT_FAILED, "slot %u: marking it for scrubbing: %s", slot,
+			      strerror(errno));
 	if (slot_zero_counters(m, slot) < 0)
 		return sn_err(EXIT_FAILED, "slot %u: zeroing counters: %s", slot, strerror(errno));
 	if ((ret = scrub_namespace(cfg, slot)))
 		return ret;
+	if (bpf_map_delete_elem(m->bindings, &key) < 0 && errno != ENOENT)
+		return sn_err(EXIT_FAILED, "slot %u: freeing it: %s", slot, strerror(errno));
 	out_obj_open(NULL);
 	out_u64("slot", NULL, slot);
 	out_bool("was_bound", NULL, was_bound);

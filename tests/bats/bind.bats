@@ -119,6 +119,27 @@ binding() { slot_json "$1" | jq -r '"\(.vni) \(.remote) \(.state)"'; }
     expect_eq "$(binding 1)" "9 $DEFAULT_REMOTE bound" "slot 1 bound again"
 }
 
+@test "a slot an interrupted unbind left mid-scrub is nobody's until unbind runs again" {
+    prewarm4
+    # What unbind writes before it scrubs (flags SLOTNET_BIND_SCRUBBING), as a kill -9 leaves it.
+    bpftool map update pinned "$PIN/bindings" key 2 0 0 0 value 0 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0
+    expect_eq "$(slot_json 2 | jq -r .state)" scrubbing "state in dump"
+    run --separate-stderr sn bind 2 --vni 5
+    assert_status 3
+    expect_eq "$stderr" "slotnet: bind: slot 2: being scrubbed by unbind (retry; if an unbind was interrupted, run 'slotnet unbind 2' again)" "message"
+    run --separate-stderr sn bind 2 --vni 5 --force
+    assert_status 3
+    for i in 1 2 3; do sn bind --any --vni 7 >/dev/null; done
+    run --separate-stderr sn bind --any --vni 7
+    assert_status 3
+    run --separate-stderr sn -j unbind 2
+    assert_status 0
+    expect_eq "$output" '{"slot":2,"was_bound":false}' "unbind -j"
+    expect_eq "$(binding 2)" "null $DEFAULT_REMOTE free" "slot 2 after unbind"
+    sn bind 2 --vni 5
+    expect_eq "$(binding 2)" "5 $DEFAULT_REMOTE bound" "slot 2 bound again"
+}
+
 @test "unbind prints nothing in text mode" {
     prewarm4
     sn bind 0 --vni 1

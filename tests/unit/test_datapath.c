@@ -413,7 +413,7 @@ static int probe_kernel(void)
 	return 0;
 }
 
-enum binding { UNBOUND, BOUND, BOUND_REMOTE };
+enum binding { UNBOUND, BOUND, BOUND_REMOTE, SCRUBBING };
 
 static int set_binding(enum binding b)
 {
@@ -427,6 +427,8 @@ static int set_binding(enum binding b)
 		v.remote_be = htonl(PEER);
 		v.flags = SLOTNET_BIND_REMOTE;
 	}
+	if (b == SCRUBBING) /* unbind's placeholder while it scrubs the slot */
+		v = (struct slotnet_binding){ .flags = SLOTNET_BIND_SCRUBBING };
 	return bpf_map_update_elem(fd, &key, &v, BPF_ANY);
 }
 
@@ -627,6 +629,8 @@ static const struct fixture fixtures[] = {
 	/* leaving a slot: drops */
 	{ "from: tunnel packet of an unbound slot dropped", FROM, UNBOUND,
 	  VX(INSIDE, REMOTE, DUMMY_VNI), SLOTNET_DROP_UNBOUND },
+	{ "from: tunnel packet of a slot being scrubbed by unbind dropped as unbound", FROM,
+	  SCRUBBING, VX(INSIDE, REMOTE, DUMMY_VNI), SLOTNET_DROP_UNBOUND },
 	{ "from: VXLAN with another VNI dropped", FROM, BOUND,
 	  VX(INSIDE, REMOTE, DUMMY_VNI + 1), SLOTNET_DROP_VNI },
 	{ "from: VXLAN already carrying the tenant's VNI dropped", FROM, BOUND,
@@ -752,6 +756,10 @@ static const struct fixture fixtures[] = {
 	/* entering a slot: drops */
 	{ "to: tunnel packet for an unbound slot dropped", TO, UNBOUND,
 	  VX(REMOTE, OUTSIDE, VNI), SLOTNET_DROP_UNBOUND },
+	{ "to: tunnel packet for a slot being scrubbed by unbind dropped as unbound", TO,
+	  SCRUBBING, VX(REMOTE, OUTSIDE, VNI), SLOTNET_DROP_UNBOUND },
+	{ "to: the scrubbing placeholder's VNI 0 is no binding", TO, SCRUBBING,
+	  VX(REMOTE, OUTSIDE, 0), SLOTNET_DROP_UNBOUND },
 	{ "to: another tenant's VNI dropped", TO, BOUND,
 	  VX(REMOTE, OUTSIDE, VNI + 1), SLOTNET_DROP_VNI },
 	{ "to: the dummy VNI from outside dropped", TO, BOUND,
