@@ -772,11 +772,12 @@ static int make_slots(struct prewarm *p)
 }
 
 /*
- * With tc, every slot's traffic depends on the two shared filters: a re-run
- * puts them back even when no slot needed making (removed by hand, or the
- * run that made the slots died between the qdiscs and the filters).
+ * With tc, a slot's traffic depends on its veth's clsact qdisc and on the
+ * two shared filters: every run puts back whichever is missing (removed by
+ * hand, or a run that died between the qdiscs and the filters), since a
+ * veth without them would pass traffic untouched.
  */
-static int refresh_block_filters(struct prewarm *p)
+static int refresh_tc_attach(struct prewarm *p)
 {
 	struct rt_batch *b;
 	int ret;
@@ -786,6 +787,10 @@ static int refresh_block_filters(struct prewarm *p)
 	b = rt_batch_new(p->root_nl, NULL, NULL);
 	if (!b)
 		return sn_err(EXIT_FAILED, "%s", strerror(errno));
+	rt_batch_tolerate(b, EEXIST); /* before queuing: a full batch is sent on the way */
+	for (unsigned i = 0; i < p->cfg.nslots; i++)
+		rt_add_clsact(b, p->root_ifindex[i], tc_block(&p->cfg, false),
+			      tc_block(&p->cfg, true), "adding the clsact qdisc", i);
 	rt_set_block_filter(b, tc_block(&p->cfg, false), p->progs.from_slot, "from_slot",
 			    "setting the shared ingress filter", -1);
 	rt_set_block_filter(b, tc_block(&p->cfg, true), p->progs.to_slot, "to_slot",
@@ -902,7 +907,7 @@ int do_prewarm(int argc, char **argv)
 	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()) ||
 	    (ret = survey(&p)) || (ret = clear_leftovers(&p)) || (ret = make_slots(&p)))
 		goto out;
-	if ((ret = refresh_block_filters(&p)))
+	if ((ret = refresh_tc_attach(&p)))
 		goto out;
 	p.cfg.flags |= SLOTNET_CONFIG_ALL_READY;
 	if ((ret = state_write_config(&p.maps, &p.cfg)))

@@ -520,6 +520,17 @@ pinned_link() {
         "filters of ingress block $block after the re-run"
 }
 
+@test "prewarm re-run puts back a root veth's clsact qdisc removed by hand" {
+    prewarm4
+    blocks() { tc -n "$W" -j qdisc show dev "$1" | jq -r '.[] | select(.kind == "clsact") | "\(.ingress_block) \(.egress_block)"'; }
+    want=$(blocks "${P}0")
+    tc -n "$W" qdisc del dev "${P}1" clsact
+    expect_eq "$(blocks "${P}1")" "" "clsact on ${P}1 after the deletion"
+    run --separate-stderr sn prewarm
+    assert_status 0
+    expect_eq "$(blocks "${P}1")" "$want" "clsact blocks on ${P}1 after the re-run"
+}
+
 @test "prewarm re-run with another --attach exits 2 naming it and changes nothing" {
     prewarm4 --attach tcx
     links=$(ls "$PIN/links")
