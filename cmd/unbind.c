@@ -132,8 +132,9 @@ static int scrub_namespace(const struct slotnet_config *cfg, unsigned slot)
 	ret = scrub_links(slot);
 	if (!ret)
 		ret = flush_conntrack(slot);
-	if (setns(here, CLONE_NEWNET) < 0 && !ret)
-		ret = sn_err(EXIT_FAILED, "returning to the root namespace: %s", strerror(errno));
+	/* Stuck in the slot, nothing after this (a batch's next line) may run. */
+	if (setns(here, CLONE_NEWNET) < 0)
+		exit(sn_err(EXIT_FAILED, "returning to the root namespace: %s", strerror(errno)));
 out:
 	if (here >= 0)
 		close(here);
