@@ -28,6 +28,14 @@ struct rewrite {
 	__be32 vni_word;
 };
 
+/* The slot's binding, or NULL while it is free or unbind is scrubbing it. */
+static __always_inline const struct slotnet_binding *tenant_of(__u32 slot)
+{
+	const struct slotnet_binding *b = bpf_map_lookup_elem(&bindings, &slot);
+
+	return b && !(b->flags & SLOTNET_BIND_SCRUBBING) ? b : NULL;
+}
+
 /* A fragment after the first: no transport header, so no tunnel header to check. */
 static __always_inline bool is_later_fragment(const struct packet *p)
 {
@@ -58,15 +66,15 @@ static __always_inline int check_leaving(const struct slotnet_config *cfg,
 	r->vni_word = p->vni_word;
 	if (is_later_fragment(p)) {
 		/* Maybe the rest of a tunnel packet: it must follow its first fragment. */
-		b = bpf_map_lookup_elem(&bindings, &slot);
+		b = tenant_of(slot);
 		if (b && (b->flags & SLOTNET_BIND_REMOTE) && p->daddr == cfg->remote_be)
 			r->daddr = b->remote_be;
 		return PARSED_IPV4;
 	}
 	if (!p->vni_off)
 		return PARSED_IPV4;
-	b = bpf_map_lookup_elem(&bindings, &slot);
-	if (!b || (b->flags & SLOTNET_BIND_SCRUBBING))
+	b = tenant_of(slot);
+	if (!b)
 		return SLOTNET_DROP_UNBOUND;
 	if (vni_of(p->vni_word) != s->dummy_vni)
 		return SLOTNET_DROP_VNI;
@@ -89,15 +97,15 @@ static __always_inline int check_entering(const struct slotnet_config *cfg,
 	r->vni_word = p->vni_word;
 	if (is_later_fragment(p)) {
 		/* The slot reassembles only fragments that agree on their source. */
-		b = bpf_map_lookup_elem(&bindings, &slot);
+		b = tenant_of(slot);
 		if (b && (b->flags & SLOTNET_BIND_REMOTE) && p->saddr == b->remote_be)
 			r->saddr = cfg->remote_be;
 		return PARSED_IPV4;
 	}
 	if (!p->vni_off)
 		return PARSED_IPV4;
-	b = bpf_map_lookup_elem(&bindings, &slot);
-	if (!b || (b->flags & SLOTNET_BIND_SCRUBBING))
+	b = tenant_of(slot);
+	if (!b)
 		return SLOTNET_DROP_UNBOUND;
 	if ((b->flags & SLOTNET_BIND_REMOTE) && p->saddr != b->remote_be)
 		return SLOTNET_DROP_REMOTE;

@@ -572,18 +572,23 @@ static int attach_chunk(struct prewarm *p, const unsigned *slots, unsigned n)
 	return 0;
 }
 
+/* The shared blocks' one filter each: the pinned programs, replacing whatever is there. */
+static void queue_block_filters(struct prewarm *p, struct rt_batch *b)
+{
+	rt_set_block_filter(b, tc_block(&p->cfg, false), p->progs.from_slot, "from_slot",
+			    "setting the shared ingress filter", -1);
+	rt_set_block_filter(b, tc_block(&p->cfg, true), p->progs.to_slot, "to_slot",
+			    "setting the shared egress filter", -1);
+}
+
 /* A clsact qdisc on the shared blocks; the first one of a batch also (re)sets their filters. */
 static void queue_tc_attach(struct prewarm *p, struct rt_batch *b, unsigned i, int ifindex,
 			    bool first)
 {
 	rt_add_clsact(b, ifindex, tc_block(&p->cfg, false), tc_block(&p->cfg, true),
 		      "adding the clsact qdisc", i);
-	if (!first)
-		return;
-	rt_set_block_filter(b, tc_block(&p->cfg, false), p->progs.from_slot, "from_slot",
-			    "setting the shared ingress filter", -1);
-	rt_set_block_filter(b, tc_block(&p->cfg, true), p->progs.to_slot, "to_slot",
-			    "setting the shared egress filter", -1);
+	if (first)
+		queue_block_filters(p, b);
 }
 
 /* The root side of a chunk, one batch: veths up, routes and neighbours to them. */
@@ -791,10 +796,7 @@ static int refresh_tc_attach(struct prewarm *p)
 	for (unsigned i = 0; i < p->cfg.nslots; i++)
 		rt_add_clsact(b, p->root_ifindex[i], tc_block(&p->cfg, false),
 			      tc_block(&p->cfg, true), "adding the clsact qdisc", i);
-	rt_set_block_filter(b, tc_block(&p->cfg, false), p->progs.from_slot, "from_slot",
-			    "setting the shared ingress filter", -1);
-	rt_set_block_filter(b, tc_block(&p->cfg, true), p->progs.to_slot, "to_slot",
-			    "setting the shared egress filter", -1);
+	queue_block_filters(p, b);
 	ret = commit_root(b);
 	rt_batch_free(b);
 	return ret;
