@@ -22,7 +22,7 @@ LDLIBS := -L$(VENDOR)/lib -lbpf -lelf -lz
 
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror $(INCLUDES)
 
-SUBCOMMANDS := prewarm bind unbind dump teardown
+SUBCOMMANDS := prewarm bind unbind dump rules teardown
 SRCS := $(wildcard cmd/*.c)
 OBJS := $(SRCS:cmd/%.c=$(BUILD)/%.o)
 BPF_HDRS := $(wildcard bpf/*.h)

@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define SLOTNET_ABI_VERSION 2
+#define SLOTNET_ABI_VERSION 3
 
 /* Map sizes are fixed at creation; a slot number must stay below this. */
 #define SLOTNET_MAX_SLOTS 16384
@@ -47,6 +47,18 @@ enum slotnet_attach {
  */
 #define SLOTNET_CONFIG_ALL_READY (1u << 0)
 
+/* Firewall rules (slotnet rules): what the pinned rule sets say. */
+#define SLOTNET_RULES_ON (1u << 0)             /* installed: prewarm keeps them in place */
+#define SLOTNET_RULES_MASQUERADE (1u << 1)     /* masquerade the outside range on the uplink */
+#define SLOTNET_RULES_ALLOW_METADATA (1u << 2) /* the VM may reach the metadata range */
+#define SLOTNET_RULES_ALLOW_UNDERLAY (1u << 3) /* the VM may reach the slot's underlay */
+
+enum slotnet_fw_backend {
+	SLOTNET_FW_AUTO = 0,  /* nft when its tools are installed, else legacy */
+	SLOTNET_FW_NFT = 1,
+	SLOTNET_FW_LEGACY = 2,
+};
+
 /* "config" map: an array with one element, key 0. */
 struct slotnet_config {
 	__u32 abi_version;   /* SLOTNET_ABI_VERSION of the binary that made the pins */
@@ -63,8 +75,18 @@ struct slotnet_config {
 	__u8 attach;         /* enum slotnet_attach */
 	__u8 flags;          /* SLOTNET_CONFIG_* */
 	char prefix[SLOTNET_PREFIX_MAX]; /* NUL-terminated */
+	/* Rule sets; the VM's addresses are the same in every slot, like the slot's own. */
+	__u32 vm_be;         /* the VM's address (network of vm_plen) */
+	__u32 metadata_be;   /* the instance metadata range the VM must not reach */
+	__u8 vm_plen;
+	__u8 metadata_plen;
+	__u8 vm_mac[6];      /* the only MAC the VM may send from */
+	__u8 rules;          /* SLOTNET_RULES_* */
+	__u8 backend;        /* enum slotnet_fw_backend */
+	__u8 pad[2];
+	char uplink[SLOTNET_PREFIX_MAX]; /* forward only to this device; "" for any but slots */
 };
-_Static_assert(sizeof(struct slotnet_config) == 56, "config layout");
+_Static_assert(sizeof(struct slotnet_config) == 92, "config layout");
 
 #define SLOTNET_SLOT_READY (1u << 0) /* every device, address and route in place */
 

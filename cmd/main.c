@@ -34,6 +34,7 @@ static const struct cmd cmds[] = {
 	{ "bind", do_bind, "bind a slot (or any free one) to a tenant's VNI", true },
 	{ "unbind", do_unbind, "release a slot and scrub it for the next tenant", true },
 	{ "dump", do_dump, "show slots, bindings and counters", true },
+	{ "rules", do_rules, "print, install or check the root and slot firewall rules", false },
 	{ "teardown", do_teardown, "remove everything prewarm made", false },
 	{ 0 },
 };

@@ -82,6 +82,14 @@ static int store(const struct opt_def *o, const char *value, void *out)
 	}
 	case OPT_ENUM:
 		return store_enum(o, value, dst);
+	case OPT_MAC: {
+		struct opt_mac *m = dst;
+
+		if (parse_mac(value, m->mac, &why) < 0)
+			return bad_value(o, value, why);
+		m->set = true;
+		return 0;
+	}
 	}
 	return EXIT_USAGE;
 }

@@ -19,8 +19,9 @@ struct opt_str { bool set; const char *v; };
 struct opt_ipv4 { bool set; uint32_t be; };
 struct opt_cidr { bool set; uint32_t net_be; uint8_t plen; };
 struct opt_enum { bool set; int v; };  /* index into choices */
+struct opt_mac { bool set; uint8_t mac[6]; };
 
-enum opt_type { OPT_FLAG, OPT_U32, OPT_STR, OPT_IPV4, OPT_CIDR, OPT_ENUM };
+enum opt_type { OPT_FLAG, OPT_U32, OPT_STR, OPT_IPV4, OPT_CIDR, OPT_ENUM, OPT_MAC };
 
 struct opt_def {
 	const char *name;        /* long name without "--" */

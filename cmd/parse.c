@@ -51,6 +51,42 @@ static uint32_t mask_of(uint8_t plen)
 	return plen ? htonl(~0u << (32 - plen)) : 0;
 }
 
+int parse_mac(const char *s, uint8_t mac[6], const char **why)
+{
+	unsigned v[6];
+	int end = 0;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &end) != 6 || s[end] || end != 17) {
+		*why = "not a MAC address (xx:xx:xx:xx:xx:xx)";
+		return -1;
+	}
+	if (v[0] & 1) {
+		*why = "a multicast MAC address; a VM sends from a unicast one";
+		return -1;
+	}
+	if (!(v[0] | v[1] | v[2] | v[3] | v[4] | v[5])) {
+		*why = "the all-zeros MAC address";
+		return -1;
+	}
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+int check_ifname(const char *name, const char **why)
+{
+	if (!*name || strlen(name) >= 16) {
+		*why = "not an interface name (1 to 15 characters)";
+		return -1;
+	}
+	if (!strcmp(name, ".") || !strcmp(name, "..") || strpbrk(name, "/: \t\n")) {
+		*why = "not an interface name ('/', ':' and spaces are not allowed)";
+		return -1;
+	}
+	return 0;
+}
+
 int parse_cidr(const char *s, uint32_t *net_be, uint8_t *plen, const char **why)
 {
 	char addr[IPV4_STRLEN];

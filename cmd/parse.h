@@ -12,6 +12,10 @@
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out, const char **why);
 int parse_ipv4(const char *s, uint32_t *addr_be, const char **why);
 int parse_cidr(const char *s, uint32_t *net_be, uint8_t *plen, const char **why);
+/* "02:00:00:00:00:01": a unicast Ethernet address, not all zeros. */
+int parse_mac(const char *s, uint8_t mac[6], const char **why);
+/* An interface name the kernel accepts. */
+int check_ifname(const char *name, const char **why);
 /* A unicast address a tunnel can send to. */
 int check_unicast(uint32_t addr_be, const char **why);
 /* Slot names are PREFIX + number: they must make valid interface and netns names. */

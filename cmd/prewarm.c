@@ -13,6 +13,7 @@
 #include "opts.h"
 #include "parse.h"
 #include "rt.h"
+#include "ruleset.h"
 #include "slot.h"
 #include "slotnet.h"
 #include "state.h"
@@ -46,6 +47,8 @@ struct prewarm_args {
 	struct opt_cidr outside;
 	struct opt_u32 jobs;
 	struct opt_enum attach;
+	struct opt_flag rules;
+	struct rules_opts ro;
 };
 
 /* Index + 1 is the enum slotnet_tunnel value. */
@@ -69,6 +72,9 @@ static const struct opt_def prewarm_opts[] = {
 	OPT("attach", 'a', OPT_ENUM, A, attach, "tc|tcx",
 	    "how the programs sit on the root veths: clsact on shared filter blocks "
 	    "(default), or pinned tcx links (~40 ms per slot)", .choices = attach_names),
+	OPT("rules", 'R', OPT_FLAG, A, rules, NULL,
+	    "install the firewall rules too, and keep them on later runs (see slotnet-rules(8))"),
+	RULES_OPT_DEFS(A, ro),
 	{ 0 },
 };
 #undef A
@@ -85,6 +91,9 @@ struct prewarm {
 	struct sn_progs progs;
 	int root_ns;
 	struct nl_socket *root_nl;
+	bool rules;             /* the rule sets go in with the slots */
+	struct fw_tools tools;
+	struct fw_set want[FW_FAMILIES]; /* a slot's rule sets */
 	bool have_ipv6;
 	int *root_ifindex;      /* per slot: its root-side veth, 0 when absent */
 	unsigned *todo;         /* slots to (re)create */
@@ -94,7 +103,7 @@ struct prewarm {
 	bool stop;              /* a worker failed: the others finish their chunk and stop */
 	unsigned made;
 	pthread_mutex_t lock;   /* timings and progress */
-	double phase_ms[10][3]; /* per tenth of the run: namespaces, devices, root */
+	double phase_ms[10][4]; /* per tenth of the run: namespaces, devices, rules, root */
 	unsigned tenth_slots[10];
 };
 
@@ -111,7 +120,7 @@ struct lane {
 	int ret;
 };
 
-enum { PHASE_NETNS, PHASE_DEVICES, PHASE_ROOT };
+enum { PHASE_NETNS, PHASE_DEVICES, PHASE_RULES, PHASE_ROOT, PHASES };
 
 static double now_ms(void)
 {
@@ -136,6 +145,7 @@ static void default_config(struct slotnet_config *cfg)
 	cfg->inside_plen = SLOT_INSIDE_PLEN;
 	inet_pton(AF_INET, SLOT_GATEWAY_ADDR, &cfg->gateway_be);
 	strcpy(cfg->prefix, "sn");
+	rules_defaults(cfg);
 }
 
 static void append(char *buf, size_t len, const char *fmt, ...)
@@ -660,7 +670,7 @@ static int mark_ready(struct prewarm *p, const unsigned *slots, unsigned n)
 }
 
 /* A chunk's time, shared evenly by its slots, each counted in its own tenth of the run. */
-static void account(struct prewarm *p, unsigned done, unsigned n, const double t[4])
+static void account(struct prewarm *p, unsigned done, unsigned n, const double t[PHASES + 1])
 {
 	bool progress = isatty(STDERR_FILENO) && !g.quiet;
 
@@ -671,18 +681,33 @@ static void account(struct prewarm *p, unsigned done, unsigned n, const double t
 	for (unsigned k = 0; k < n; k++) {
 		unsigned tenth = (done + k) * 10 / p->ntodo;
 
-		for (int ph = 0; ph < 3; ph++)
+		for (int ph = 0; ph < PHASES; ph++)
 			p->phase_ms[tenth][ph] += (t[ph + 1] - t[ph]) / n;
 		p->tenth_slots[tenth]++;
 	}
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* The slot's rule sets, before it counts as made: no slot is ever bound without them. */
+static int add_rules(struct prewarm *p, const unsigned *slots, unsigned n, const int *fds)
+{
+	char err[256];
+	struct fw_diff diff;
+
+	for (unsigned k = 0; k < n && p->rules; k++)
+		for (int fam = 0; fam < FW_FAMILIES; fam++)
+			if (fw_sync(&p->tools, fam, fds[k], &p->want[fam], FW_APPLY, true, &diff, err,
+				    sizeof(err)) < 0)
+				return sn_err(EXIT_FAILED, "slot %u: installing its rules: %s",
+					      slots[k], err);
+	return 0;
+}
+
 static int make_chunk(struct lane *l, const unsigned *slots, unsigned n, unsigned done)
 {
 	struct prewarm *p = l->p;
 	int fds[CHUNK];
-	double t[4];
+	double t[PHASES + 1];
 	int ret;
 
 	for (unsigned k = 0; k < n; k++)
@@ -693,6 +718,9 @@ static int make_chunk(struct lane *l, const unsigned *slots, unsigned n, unsigne
 	if (!ret)
 		ret = make_devices(p, slots, n, fds);
 	t[2] = now_ms();
+	if (!ret)
+		ret = add_rules(p, slots, n, fds);
+	t[3] = now_ms();
 	if (setns(p->root_ns, CLONE_NEWNET) < 0 && !ret)
 		ret = sn_err(EXIT_FAILED, "returning to the root namespace: %s", strerror(errno));
 	for (unsigned k = 0; k < n; k++)
@@ -704,7 +732,7 @@ static int make_chunk(struct lane *l, const unsigned *slots, unsigned n, unsigne
 		ret = wire_root(l, slots, n);
 	if (!ret)
 		ret = mark_ready(p, slots, n);
-	t[3] = now_ms();
+	t[4] = now_ms();
 	account(p, done, n, t);
 	return ret;
 }
@@ -718,8 +746,9 @@ static void show_timings(const struct prewarm *p)
 
 		if (!n)
 			continue;
-		sn_debug("tenth %d: %4.0f slots, ms/slot: netns %.3f devices %.3f root %.3f", t + 1,
-			 n, p->phase_ms[t][PHASE_NETNS] / n, p->phase_ms[t][PHASE_DEVICES] / n,
+		sn_debug("tenth %d: %4.0f slots, ms/slot: netns %.3f devices %.3f rules %.3f "
+			 "root %.3f", t + 1, n, p->phase_ms[t][PHASE_NETNS] / n,
+			 p->phase_ms[t][PHASE_DEVICES] / n, p->phase_ms[t][PHASE_RULES] / n,
 			 p->phase_ms[t][PHASE_ROOT] / n);
 	}
 }
@@ -819,6 +848,49 @@ static int check_tunnel_support(struct prewarm *p)
 	return 0;
 }
 
+/* With --rules, or rules already installed: the tools must be there before any slot is made. */
+static int load_rules(struct prewarm *p, const struct prewarm_args *a)
+{
+	int ret;
+
+	if (rules_opts_given(&a->ro) && !a->rules.set)
+		return sn_err(EXIT_USAGE, "rule options (--uplink, --vm-addr, ...) go with --rules");
+	if ((ret = rules_opts_merge(&a->ro, &p->cfg)))
+		return ret;
+	if (a->rules.set)
+		p->cfg.rules |= SLOTNET_RULES_ON;
+	p->rules = p->cfg.rules & SLOTNET_RULES_ON;
+	if (!p->rules)
+		return 0;
+	for (int fam = 0; fam < FW_FAMILIES; fam++)
+		ruleset_slot(&p->cfg, fam, &p->want[fam]);
+	return fw_tools_find(p->cfg.backend, &p->tools);
+}
+
+/* The root set, and any slot made earlier whose rules drifted or never went in. */
+static int refresh_rules(struct prewarm *p)
+{
+	struct rules_outcome o;
+	bool *fresh;
+	int ret;
+
+	if (!p->rules)
+		return 0;
+	fresh = calloc(p->cfg.nslots, sizeof(*fresh));
+	if (!fresh)
+		return sn_err(EXIT_FAILED, "%s", strerror(ENOMEM));
+	for (unsigned k = 0; k < p->ntodo; k++)
+		fresh[p->todo[k]] = true;
+	/* Slots made by this run got theirs already; reading them back costs 2 processes each. */
+	ret = rules_apply(&p->cfg, &p->tools, RULES_ROOT | (p->ntodo < p->cfg.nslots ? RULES_SLOTS : 0),
+			  fresh, p->jobs, &o);
+	sn_debug("rules: %u namespaces checked, %u changed in %.0f ms", o.namespaces, o.changed,
+		 o.ms);
+	rules_outcome_free(&o);
+	free(fresh);
+	return ret;
+}
+
 static int load_config(struct prewarm *p, const struct prewarm_args *a)
 {
 	struct sn_maps m;
@@ -839,7 +911,9 @@ static int load_config(struct prewarm *p, const struct prewarm_args *a)
 	if (!p->cfg.nslots)
 		apply_args(a, &p->cfg);
 	p->cfg.flags &= ~SLOTNET_CONFIG_ALL_READY; /* until this run has finished */
-	return validate(a, &p->cfg);
+	if ((ret = validate(a, &p->cfg)))
+		return ret;
+	return load_rules(p, a);
 }
 
 static unsigned default_jobs(void)
@@ -909,7 +983,7 @@ int do_prewarm(int argc, char **argv)
 	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()) ||
 	    (ret = survey(&p)) || (ret = clear_leftovers(&p)) || (ret = make_slots(&p)))
 		goto out;
-	if ((ret = refresh_tc_attach(&p)))
+	if ((ret = refresh_tc_attach(&p)) || (ret = refresh_rules(&p)))
 		goto out;
 	p.cfg.flags |= SLOTNET_CONFIG_ALL_READY;
 	if ((ret = state_write_config(&p.maps, &p.cfg)))

@@ -39,5 +39,6 @@ int do_bind(int argc, char **argv);
 int do_unbind(int argc, char **argv);
 int do_teardown(int argc, char **argv);
 int do_dump(int argc, char **argv);
+int do_rules(int argc, char **argv);
 
 #endif

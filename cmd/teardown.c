@@ -11,6 +11,7 @@
 #include "opts.h"
 #include "out.h"
 #include "rt.h"
+#include "ruleset.h"
 #include "slotnet.h"
 #include "state.h"
 
@@ -102,6 +103,25 @@ static int remove_namespaces(const struct slotnet_config *cfg)
 	return 0;
 }
 
+/* The slots' rules go with their namespaces; the root's chains are taken out here. */
+static int remove_root_rules(const struct slotnet_config *cfg)
+{
+	struct rules_outcome o;
+	struct fw_tools tools;
+	int ret;
+
+	if (!(cfg->rules & SLOTNET_RULES_ON))
+		return 0;
+	if ((ret = fw_tools_find(cfg->backend, &tools)))
+		return ret;
+	ret = rules_run(cfg, &tools, FW_REMOVE, RULES_ROOT, NULL, 1, &o);
+	for (unsigned i = 0; i < o.nfindings; i++)
+		if (o.findings[i].failed)
+			sn_err(EXIT_FAILED, "removing the root rules: %s", o.findings[i].err);
+	rules_outcome_free(&o);
+	return ret;
+}
+
 int do_teardown(int argc, char **argv)
 {
 	struct slotnet_config cfg;
@@ -127,7 +147,7 @@ int do_teardown(int argc, char **argv)
 	if (ret)
 		return ret;
 	state_close(&m);
-	if ((ret = remove_root_veths(&cfg)) || (ret = remove_namespaces(&cfg)) ||
+	if ((ret = remove_root_rules(&cfg)) || (ret = remove_root_veths(&cfg)) || (ret = remove_namespaces(&cfg)) ||
 	    (ret = state_remove(g.pin_dir)))
 		return ret;
 	sn_info("removed %u slots (prefix %s) and the pins in %s", cfg.nslots, cfg.prefix,
