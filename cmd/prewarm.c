@@ -871,23 +871,21 @@ static int load_rules(struct prewarm *p, const struct prewarm_args *a)
 static int refresh_rules(struct prewarm *p)
 {
 	struct rules_outcome o;
-	bool *fresh;
+	bool *made_now;
 	int ret;
 
 	if (!p->rules)
 		return 0;
-	fresh = calloc(p->cfg.nslots, sizeof(*fresh));
-	if (!fresh)
+	made_now = calloc(p->cfg.nslots, sizeof(*made_now));
+	if (!made_now)
 		return sn_err(EXIT_FAILED, "%s", strerror(ENOMEM));
 	for (unsigned k = 0; k < p->ntodo; k++)
-		fresh[p->todo[k]] = true;
-	/* Slots made by this run got theirs already; reading them back costs 2 processes each. */
-	ret = rules_apply(&p->cfg, &p->tools, RULES_ROOT | (p->ntodo < p->cfg.nslots ? RULES_SLOTS : 0),
-			  fresh, p->jobs, &o);
+		made_now[p->todo[k]] = true;
+	ret = rules_apply(&p->cfg, &p->tools, RULES_ROOT | RULES_SLOTS, made_now, p->jobs, &o);
 	sn_debug("rules: %u namespaces checked, %u changed in %.0f ms", o.namespaces, o.changed,
 		 o.ms);
 	rules_outcome_free(&o);
-	free(fresh);
+	free(made_now);
 	return ret;
 }
 

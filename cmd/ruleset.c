@@ -252,12 +252,12 @@ struct run {
 	const struct fw_tools *tools;
 	enum fw_mode mode;
 	unsigned which;
-	const bool *fresh;                    /* per slot, or NULL */
+	const bool *skip;                     /* per slot, or NULL */
 	struct fw_set want[2][FW_FAMILIES];   /* [0] root, [1] slots */
 	unsigned total;                       /* root (when asked) + slots */
 	unsigned next;
 	pthread_mutex_t lock;
-	struct rules_finding **found;         /* per namespace, NULL when in order */
+	struct rules_finding **found;         /* per namespace and family, NULL when in order */
 	unsigned changed;
 	bool failed;
 };
@@ -283,41 +283,42 @@ static void ns_label(const struct run *r, unsigned k, char name[SLOT_NAME_LEN])
 		slot_name(name, r->cfg, k - root);
 }
 
-/* Both families of namespace K; the first difference or failure is kept. */
+/* Both families of namespace K: a failure, or each family's difference, is kept. */
 static void run_one(struct run *r, unsigned k)
 {
 	bool root = (r->which & RULES_ROOT) && k == 0;
-	struct rules_finding *f = NULL;
+	struct rules_finding *f[FW_FAMILIES] = { NULL };
 	char name[SLOT_NAME_LEN];
 	struct fw_diff diff;
-	bool differs = false;
+	bool differs = false, failed = false;
 	int nsfd = -1;
 
 	ns_label(r, k, name);
+	if (!root && r->skip && r->skip[k - !!(r->which & RULES_ROOT)])
+		return;
 	if (!root && (nsfd = netns_open(name)) < 0) {
-		if ((f = finding_new(name, FW_IPV4))) {
-			f->failed = true;
-			snprintf(f->err, sizeof(f->err), "namespace %s: %s (run prewarm)", name,
+		if ((f[0] = finding_new(name, FW_IPV4))) {
+			f[0]->failed = failed = true;
+			snprintf(f[0]->err, sizeof(f[0]->err), "namespace %s: %s (run prewarm)", name,
 				 strerror(errno));
 		}
 		goto out;
 	}
-	for (int fam = 0; fam < FW_FAMILIES && !f; fam++) {
+	for (int fam = 0; fam < FW_FAMILIES && !failed; fam++) {
 		const struct fw_set *want = &r->want[!root][fam];
 		char err[256];
 
-		bool fresh = !root && r->fresh && r->fresh[k - !!(r->which & RULES_ROOT)];
-
-		if (fw_sync(r->tools, fam, nsfd, want, r->mode, fresh, &diff, err, sizeof(err)) < 0) {
-			if ((f = finding_new(name, fam))) {
-				f->failed = true;
-				snprintf(f->err, sizeof(f->err), "%s", err);
+		if (fw_sync(r->tools, fam, nsfd, want, r->mode, false, &diff, err, sizeof(err)) < 0) {
+			failed = true;
+			if ((f[fam] = finding_new(name, fam))) {
+				f[fam]->failed = true;
+				snprintf(f[fam]->err, sizeof(f[fam]->err), "%s", err);
 			}
 		} else if (diff.missing.n || diff.unexpected.n) {
 			differs = true;
-			if (r->mode == FW_CHECK && (f = finding_new(name, fam)) &&
-			    (f->diff = malloc(sizeof(diff))))
-				*f->diff = diff;
+			if (r->mode == FW_CHECK && (f[fam] = finding_new(name, fam)) &&
+			    (f[fam]->diff = malloc(sizeof(diff))))
+				*f[fam]->diff = diff;
 		}
 	}
 out:
@@ -325,8 +326,9 @@ out:
 		close(nsfd);
 	pthread_mutex_lock(&r->lock);
 	r->changed += differs;
-	r->found[k] = f;
-	r->failed |= f && f->failed;
+	for (int fam = 0; fam < FW_FAMILIES; fam++)
+		r->found[k * FW_FAMILIES + fam] = f[fam];
+	r->failed |= failed;
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -356,11 +358,13 @@ static double now_ms(void)
 
 static void gather(struct run *r, struct rules_outcome *out)
 {
-	for (unsigned k = 0; k < r->total; k++)
+	unsigned n = r->total * FW_FAMILIES;
+
+	for (unsigned k = 0; k < n; k++)
 		out->nfindings += r->found[k] != NULL;
 	out->findings = calloc(out->nfindings ? out->nfindings : 1, sizeof(*out->findings));
 	out->nfindings = 0;
-	for (unsigned k = 0; k < r->total; k++) {
+	for (unsigned k = 0; k < n; k++) {
 		if (r->found[k] && out->findings)
 			out->findings[out->nfindings++] = *r->found[k];
 		else if (r->found[k])
@@ -370,7 +374,7 @@ static void gather(struct run *r, struct rules_outcome *out)
 }
 
 int rules_run(const struct slotnet_config *cfg, const struct fw_tools *tools, enum fw_mode mode,
-	      unsigned which, const bool *fresh, unsigned jobs, struct rules_outcome *out)
+	      unsigned which, const bool *skip, unsigned jobs, struct rules_outcome *out)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	pthread_t *lanes = calloc(jobs, sizeof(*lanes));
@@ -383,13 +387,13 @@ int rules_run(const struct slotnet_config *cfg, const struct fw_tools *tools, en
 		free(lanes);
 		return sn_err(EXIT_FAILED, "%s", strerror(ENOMEM));
 	}
-	*r = (struct run){ .cfg = cfg, .tools = tools, .mode = mode, .which = which, .fresh = fresh };
+	*r = (struct run){ .cfg = cfg, .tools = tools, .mode = mode, .which = which, .skip = skip };
 	for (int fam = 0; fam < FW_FAMILIES; fam++) {
 		ruleset_root(cfg, fam, &r->want[0][fam]);
 		ruleset_slot(cfg, fam, &r->want[1][fam]);
 	}
 	r->total = !!(which & RULES_ROOT) + ((which & RULES_SLOTS) ? cfg->nslots : 0);
-	r->found = calloc(r->total ? r->total : 1, sizeof(*r->found));
+	r->found = calloc(r->total ? r->total * FW_FAMILIES : 1, sizeof(*r->found));
 	pthread_mutex_init(&r->lock, NULL);
 	/* Root first and alone: a failure there (no such table, no tools) shows once. */
 	if (r->found && (which & RULES_ROOT)) {
@@ -425,9 +429,9 @@ void rules_outcome_free(struct rules_outcome *out)
 }
 
 int rules_apply(const struct slotnet_config *cfg, const struct fw_tools *tools, unsigned which,
-		const bool *fresh, unsigned jobs, struct rules_outcome *out)
+		const bool *skip, unsigned jobs, struct rules_outcome *out)
 {
-	int ret = rules_run(cfg, tools, FW_APPLY, which, fresh, jobs, out);
+	int ret = rules_run(cfg, tools, FW_APPLY, which, skip, jobs, out);
 
 	for (unsigned i = 0; i < out->nfindings; i++)
 		if (out->findings[i].failed)

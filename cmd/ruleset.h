@@ -82,15 +82,15 @@ struct rules_outcome {
 /*
  * Runs MODE over the namespaces WHICH names, JOBS at a time; an exit code
  * (EXIT_FAILED when a namespace failed; differences alone are not failures).
- * FRESH, when given, marks the slots made moments ago: nothing to read back.
+ * SKIP, when given, marks slots to leave out (made by this run, rules and all).
  */
 int rules_run(const struct slotnet_config *cfg, const struct fw_tools *tools, enum fw_mode mode,
-	      unsigned which, const bool *fresh, unsigned jobs, struct rules_outcome *out);
+	      unsigned which, const bool *skip, unsigned jobs, struct rules_outcome *out);
 void rules_outcome_free(struct rules_outcome *out);
 
 /* rules_run(FW_APPLY), each failing namespace reported as a message; an exit code. */
 int rules_apply(const struct slotnet_config *cfg, const struct fw_tools *tools, unsigned which,
-		const bool *fresh, unsigned jobs, struct rules_outcome *out);
+		const bool *skip, unsigned jobs, struct rules_outcome *out);
 
 /* Threads for rules_run by default: the tools' start-up is CPU work. */
 unsigned rules_default_jobs(void);
