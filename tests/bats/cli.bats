@@ -7,13 +7,13 @@ load helpers
     for opt in --version -V; do
         run --separate-stderr "$SLOTNET" "$opt"
         assert_status 0
-        expect_eq "$output" "slotnet 0.1.0 (map ABI 2)" "$opt"
+        expect_eq "$output" "slotnet 0.1.0 (map ABI 3)" "$opt"
         expect_eq "$stderr" "" "stderr of $opt"
     done
 }
 
 @test "-h and --help on every subcommand print its usage and exit 0" {
-    for cmd in prewarm dump teardown; do
+    for cmd in prewarm dump rules teardown; do
         for opt in -h --help; do
             run --separate-stderr "$SLOTNET" "$cmd" "$opt"
             assert_status 0
@@ -123,13 +123,13 @@ load helpers
     for cmd in prewarm dump teardown; do
         expect_eq "$(readlink "$dest/usr/sbin/slotnet-$cmd")" slotnet "link slotnet-$cmd"
     done
-    for page in slotnet slotnet-prewarm slotnet-bind slotnet-unbind slotnet-dump slotnet-teardown; do
+    for page in slotnet slotnet-prewarm slotnet-bind slotnet-unbind slotnet-dump slotnet-rules slotnet-teardown; do
         f=$dest/usr/share/man/man8/$page.8
         [[ -s $f ]] || fail "no man page $f"
         grep -q '^\.TH ' "$f" || fail "$f has no .TH header"
     done
     expect_eq "$(find "$dest" -type f -o -type l | sed "s|^$dest||" | sort | tr '\n' ' ')" \
-        "/usr/sbin/slotnet /usr/sbin/slotnet-bind /usr/sbin/slotnet-dump /usr/sbin/slotnet-prewarm /usr/sbin/slotnet-teardown /usr/sbin/slotnet-unbind /usr/share/man/man8/slotnet-bind.8 /usr/share/man/man8/slotnet-dump.8 /usr/share/man/man8/slotnet-prewarm.8 /usr/share/man/man8/slotnet-teardown.8 /usr/share/man/man8/slotnet-unbind.8 /usr/share/man/man8/slotnet.8 " \
+        "/usr/sbin/slotnet /usr/sbin/slotnet-bind /usr/sbin/slotnet-dump /usr/sbin/slotnet-prewarm /usr/sbin/slotnet-rules /usr/sbin/slotnet-teardown /usr/sbin/slotnet-unbind /usr/share/man/man8/slotnet-bind.8 /usr/share/man/man8/slotnet-dump.8 /usr/share/man/man8/slotnet-prewarm.8 /usr/share/man/man8/slotnet-rules.8 /usr/share/man/man8/slotnet-teardown.8 /usr/share/man/man8/slotnet-unbind.8 /usr/share/man/man8/slotnet.8 " \
         "installed files"
 }
 
