@@ -210,6 +210,38 @@ static void test_ranges(void)
 	      "100.64.0.0/16", "");
 }
 
+static const struct {
+	const char *in;
+	int ret;
+	uint8_t mac[6];
+	const char *why;
+} mac_cases[] = {
+	{ "06:00:ac:10:00:02", 0, { 0x06, 0x00, 0xac, 0x10, 0x00, 0x02 }, NULL },
+	{ "02:AB:cd:EF:01:ff", 0, { 0x02, 0xab, 0xcd, 0xef, 0x01, 0xff }, NULL },
+	{ "01:00:5e:00:00:01", -1, { 0 }, "a multicast MAC address; a VM sends from a unicast one" },
+	{ "00:00:00:00:00:00", -1, { 0 }, "the all-zeros MAC address" },
+	{ "02:00:00:00:00", -1, { 0 }, "not a MAC address (xx:xx:xx:xx:xx:xx)" },
+	{ "02:00:00:00:00:001", -1, { 0 }, "not a MAC address (xx:xx:xx:xx:xx:xx)" },
+	{ "2:0:0:0:0:1", -1, { 0 }, "not a MAC address (xx:xx:xx:xx:xx:xx)" },
+	{ "02-00-00-00-00-01", -1, { 0 }, "not a MAC address (xx:xx:xx:xx:xx:xx)" },
+	{ "", -1, { 0 }, "not a MAC address (xx:xx:xx:xx:xx:xx)" },
+};
+
+static void test_mac(void)
+{
+	for (size_t i = 0; i < sizeof(mac_cases) / sizeof(mac_cases[0]); i++) {
+		const char *why = NULL;
+		uint8_t mac[6] = { 0 };
+		int ret = parse_mac(mac_cases[i].in, mac, &why);
+		char detail[128];
+
+		snprintf(detail, sizeof(detail), "got ret %d why '%s'", ret, why ? why : "");
+		check(ret == mac_cases[i].ret &&
+			      (ret ? !strcmp(why, mac_cases[i].why) : !memcmp(mac, mac_cases[i].mac, 6)),
+		      "parse_mac '%s'", mac_cases[i].in, detail);
+	}
+}
+
 int main(void)
 {
 	test_u32();
@@ -217,6 +249,7 @@ int main(void)
 	test_addresses();
 	test_prefix();
 	test_ranges();
+	test_mac();
 	printf("1..%d\n", planned);
 	return failed ? 1 : 0;
 }
