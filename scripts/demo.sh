@@ -70,5 +70,9 @@ say "slotnet bind --any --vni 7    # claims a free slot, prints its number"
 sn bind --any --vni 7
 say "slotnet unbind 0"
 sn unbind 0
+say "slotnet rules --apply: a constant set in the root namespace, one set in every slot"
+sn rules --apply
+sn rules --check
+echo "root namespace: $(nsenter --net=/run/netns/$W iptables-save | grep -c '^-A') rules for $SLOTS slots"
 say "slotnet teardown"
 sn teardown
