@@ -256,18 +256,18 @@ static int run_batch(void)
 	return first;
 }
 
-static double now_us(void)
+double sn_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 /* -v: how long the command took inside this process, start-up excluded. */
 static int finish(int code, double start)
 {
-	sn_debug("took %.0f us", now_us() - start);
+	sn_debug("took %.0f us", (sn_now_ms() - start) * 1e3);
 	return code;
 }
 
@@ -275,7 +275,7 @@ int main(int argc, char **argv)
 {
 	const char *self = basename(argv[0]);
 	const struct cmd *c = NULL;
-	double start = now_us();
+	double start = sn_now_ms();
 	int first, code = EXIT_DONE;
 
 	g.pin_dir = getenv("SLOTNET_PIN_DIR");

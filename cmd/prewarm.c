@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <net/if.h>
@@ -121,14 +120,6 @@ struct lane {
 };
 
 enum { PHASE_NETNS, PHASE_DEVICES, PHASE_RULES, PHASE_ROOT, PHASES };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* ---- configuration: defaults, the pinned one, and the difference ---- */
 
@@ -712,15 +703,15 @@ static int make_chunk(struct lane *l, const unsigned *slots, unsigned n, unsigne
 
 	for (unsigned k = 0; k < n; k++)
 		fds[k] = -1;
-	t[0] = now_ms();
+	t[0] = sn_now_ms();
 	ret = make_namespaces(l, slots, n, fds);
-	t[1] = now_ms();
+	t[1] = sn_now_ms();
 	if (!ret)
 		ret = make_devices(p, slots, n, fds);
-	t[2] = now_ms();
+	t[2] = sn_now_ms();
 	if (!ret)
 		ret = add_rules(p, slots, n, fds);
-	t[3] = now_ms();
+	t[3] = sn_now_ms();
 	if (setns(p->root_ns, CLONE_NEWNET) < 0 && !ret)
 		ret = sn_err(EXIT_FAILED, "returning to the root namespace: %s", strerror(errno));
 	for (unsigned k = 0; k < n; k++)
@@ -732,7 +723,7 @@ static int make_chunk(struct lane *l, const unsigned *slots, unsigned n, unsigne
 		ret = wire_root(l, slots, n);
 	if (!ret)
 		ret = mark_ready(p, slots, n);
-	t[4] = now_ms();
+	t[4] = sn_now_ms();
 	account(p, done, n, t);
 	return ret;
 }
@@ -881,7 +872,8 @@ static int refresh_rules(struct prewarm *p)
 		return sn_err(EXIT_FAILED, "%s", strerror(ENOMEM));
 	for (unsigned k = 0; k < p->ntodo; k++)
 		made_now[p->todo[k]] = true;
-	ret = rules_apply(&p->cfg, &p->tools, RULES_ROOT | RULES_SLOTS, made_now, p->jobs, &o);
+	ret = rules_change(&p->cfg, &p->tools, FW_APPLY, RULES_ROOT | RULES_SLOTS, made_now, p->jobs,
+			   &o);
 	sn_debug("rules: %u namespaces checked, %u changed in %.0f ms", o.namespaces, o.changed,
 		 o.ms);
 	rules_outcome_free(&o);
@@ -962,7 +954,7 @@ int do_prewarm(int argc, char **argv)
 {
 	struct prewarm_args a = { 0 };
 	struct prewarm p = { .root_ns = -1, .maps = SN_MAPS_CLOSED, .progs = SN_PROGS_CLOSED };
-	double start = now_ms();
+	double start = sn_now_ms();
 	char **args;
 	int nargs, ret;
 
@@ -986,7 +978,7 @@ int do_prewarm(int argc, char **argv)
 	p.cfg.flags |= SLOTNET_CONFIG_ALL_READY;
 	if ((ret = state_write_config(&p.maps, &p.cfg)))
 		goto out;
-	report(&p, now_ms() - start);
+	report(&p, sn_now_ms() - start);
 out:
 	cleanup(&p);
 	return ret;

@@ -134,6 +134,18 @@ static void show_findings(const struct rules_outcome *o)
 	out_arr_close();
 }
 
+/* The last facts of a document, and its end: how many namespaces, how many differed. */
+static void show_summary(const struct rules_outcome *o, const struct fw_tools *tools,
+			 const char *count_fmt, const char *changed_key, const char *changed_fmt)
+{
+	out_u64("namespaces", count_fmt, o->namespaces);
+	out_u64(changed_key, changed_fmt, o->changed);
+	out_backends(tools);
+	out_u64("ms", " in %lu ms\n", (uint64_t)o->ms);
+	out_obj_close();
+	out_end();
+}
+
 static int check_sets(const struct rules_args *a, const struct slotnet_config *cfg,
 		      const struct fw_tools *tools)
 {
@@ -143,12 +155,7 @@ static int check_sets(const struct rules_args *a, const struct slotnet_config *c
 
 	out_obj_open(NULL);
 	show_findings(&o);
-	out_u64("namespaces", "%lu namespaces checked", o.namespaces);
-	out_u64("differ", ", %lu differ", o.changed);
-	out_backends(tools);
-	out_u64("ms", " in %lu ms\n", (uint64_t)o.ms);
-	out_obj_close();
-	out_end();
+	show_summary(&o, tools, "%lu namespaces checked", "differ", ", %lu differ");
 	if (!ret && o.changed)
 		ret = EXIT_FAILED;
 	rules_outcome_free(&o);
@@ -161,16 +168,12 @@ static int apply_sets(const struct rules_args *a, const struct slotnet_config *c
 {
 	struct rules_outcome o;
 	unsigned jobs = a->jobs.set ? a->jobs.v : rules_default_jobs();
-	int ret = rules_apply(cfg, tools, scope(a), NULL, jobs, &o);
+	int ret = rules_change(cfg, tools, FW_APPLY, scope(a), NULL, jobs, &o);
 
 	if (!ret) {
 		out_obj_open(NULL);
-		out_u64("namespaces", "rules in place in %lu namespaces", o.namespaces);
-		out_u64("changed", " (%lu changed)", o.changed);
-		out_backends(tools);
-		out_u64("ms", " in %lu ms\n", (uint64_t)o.ms);
-		out_obj_close();
-		out_end();
+		show_summary(&o, tools, "rules in place in %lu namespaces", "changed",
+			     " (%lu changed)");
 	}
 	rules_outcome_free(&o);
 	return ret;
@@ -186,12 +189,8 @@ static int leave_old_backend(const struct slotnet_config *pinned, const struct f
 	if (!(pinned->rules & SLOTNET_RULES_ON) || fw_tools_find(pinned->backend, &old) ||
 	    !strcmp(old.save[FW_IPV4], tools->save[FW_IPV4]))
 		return 0;
-	ret = rules_run(pinned, &old, FW_REMOVE, RULES_ROOT | RULES_SLOTS, NULL,
-			rules_default_jobs(), &o);
-	for (unsigned i = 0; i < o.nfindings; i++)
-		if (o.findings[i].failed)
-			sn_err(EXIT_FAILED, "%s: removing the %s rules: %s", o.findings[i].ns,
-			       old.backend[FW_IPV4], o.findings[i].err);
+	ret = rules_change(pinned, &old, FW_REMOVE, RULES_ROOT | RULES_SLOTS, NULL,
+			   rules_default_jobs(), &o);
 	rules_outcome_free(&o);
 	return ret;
 }

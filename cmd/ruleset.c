@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define CIDR_STRLEN (IPV4_STRLEN + 3)
@@ -348,14 +347,6 @@ static void *run_lane(void *arg)
 	}
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static void gather(struct run *r, struct rules_outcome *out)
 {
 	unsigned n = r->total * FW_FAMILIES;
@@ -378,7 +369,7 @@ int rules_run(const struct slotnet_config *cfg, const struct fw_tools *tools, en
 {
 	struct run *r = calloc(1, sizeof(*r));
 	pthread_t *lanes = calloc(jobs, sizeof(*lanes));
-	double start = now_ms();
+	double start = sn_now_ms();
 	unsigned started = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -411,7 +402,7 @@ int rules_run(const struct slotnet_config *cfg, const struct fw_tools *tools, en
 	out->changed = r->changed;
 	if (r->found)
 		gather(r, out);
-	out->ms = now_ms() - start;
+	out->ms = sn_now_ms() - start;
 	bool failed = r->failed || !r->found;
 
 	free(r->found);
@@ -428,14 +419,16 @@ void rules_outcome_free(struct rules_outcome *out)
 	memset(out, 0, sizeof(*out));
 }
 
-int rules_apply(const struct slotnet_config *cfg, const struct fw_tools *tools, unsigned which,
-		const bool *skip, unsigned jobs, struct rules_outcome *out)
+int rules_change(const struct slotnet_config *cfg, const struct fw_tools *tools, enum fw_mode mode,
+		 unsigned which, const bool *skip, unsigned jobs, struct rules_outcome *out)
 {
-	int ret = rules_run(cfg, tools, FW_APPLY, which, skip, jobs, out);
+	int ret = rules_run(cfg, tools, mode, which, skip, jobs, out);
 
 	for (unsigned i = 0; i < out->nfindings; i++)
 		if (out->findings[i].failed)
-			sn_err(EXIT_FAILED, "%s: %s", out->findings[i].ns, out->findings[i].err);
+			sn_err(EXIT_FAILED, "%s: %s %s rules: %s", out->findings[i].ns,
+			       mode == FW_REMOVE ? "removing the" : "installing the",
+			       tools->backend[out->findings[i].family], out->findings[i].err);
 	return ret;
 }
 

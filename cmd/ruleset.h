@@ -88,9 +88,9 @@ int rules_run(const struct slotnet_config *cfg, const struct fw_tools *tools, en
 	      unsigned which, const bool *skip, unsigned jobs, struct rules_outcome *out);
 void rules_outcome_free(struct rules_outcome *out);
 
-/* rules_run(FW_APPLY), each failing namespace reported as a message; an exit code. */
-int rules_apply(const struct slotnet_config *cfg, const struct fw_tools *tools, unsigned which,
-		const bool *skip, unsigned jobs, struct rules_outcome *out);
+/* rules_run to apply or remove, each failing namespace reported as a message; an exit code. */
+int rules_change(const struct slotnet_config *cfg, const struct fw_tools *tools, enum fw_mode mode,
+		 unsigned which, const bool *skip, unsigned jobs, struct rules_outcome *out);
 
 /* Threads for rules_run by default: the tools' start-up is CPU work. */
 unsigned rules_default_jobs(void);

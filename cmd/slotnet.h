@@ -33,6 +33,9 @@ void sn_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Detail for -v. */
 void sn_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* CLOCK_MONOTONIC in milliseconds, for timings. */
+double sn_now_ms(void);
+
 /* Subcommands: each returns an exit code. */
 int do_prewarm(int argc, char **argv);
 int do_bind(int argc, char **argv);

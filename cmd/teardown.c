@@ -114,10 +114,7 @@ static int remove_root_rules(const struct slotnet_config *cfg)
 		return 0;
 	if ((ret = fw_tools_find(cfg->backend, &tools)))
 		return ret;
-	ret = rules_run(cfg, &tools, FW_REMOVE, RULES_ROOT, NULL, 1, &o);
-	for (unsigned i = 0; i < o.nfindings; i++)
-		if (o.findings[i].failed)
-			sn_err(EXIT_FAILED, "removing the root rules: %s", o.findings[i].err);
+	ret = rules_change(cfg, &tools, FW_REMOVE, RULES_ROOT, NULL, 1, &o);
 	rules_outcome_free(&o);
 	return ret;
 }
