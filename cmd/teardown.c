@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * teardown: remove what prewarm made for one pin directory, and nothing
- * else.  Root veths are deleted explicitly (their peers go with them) so
- * their names are free when teardown returns; the namespaces' remaining
- * devices are dismantled by the kernel in the background.  The pins go last,
- * so an interrupted teardown can always be run again.
+ * else.  The root veths, all in the pin directory's netdev group, are deleted
+ * explicitly (their peers go with them) so their names are free when teardown
+ * returns; the namespaces' remaining devices are dismantled by the kernel in
+ * the background.  The pins go last, so an interrupted teardown can always be
+ * run again.
  */
 #include "netns.h"
 #include "nl.h"
@@ -16,7 +17,6 @@
 #include "state.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const struct cmd_spec teardown_spec = {
@@ -24,69 +24,59 @@ static const struct cmd_spec teardown_spec = {
 	.summary = "Remove every slot, root veth, route and pin prewarm made for the pin directory.",
 };
 
-struct root_links {
+/*
+ * Only the group makes a link ours: prewarm creates every root veth in it, so
+ * a veth renamed since is still ours, and a link merely named like a slot
+ * outside it is someone else's.
+ */
+struct root_survey {
 	const struct slotnet_config *cfg;
-	bool foreign_in_group;   /* a link not ours carries our group: delete by name */
-	bool *ungrouped;         /* per slot: its veth is there but outside the group */
+	unsigned in_group;
 };
 
-static int classify_link(const struct nlmsghdr *nlh, void *data)
+static int survey_link(const struct nlmsghdr *nlh, void *data)
 {
-	struct root_links *rl = data;
+	struct root_survey *s = data;
 	struct rt_link_info link;
-	long slot;
 
 	if (rt_link_parse(nlh, &link) < 0 || !link.name)
 		return NL_CB_OK;
-	slot = slot_of_name(rl->cfg, link.name);
-	if (slot < 0 && link.group == rl->cfg->link_group)
-		rl->foreign_in_group = true;
-	else if (slot >= 0 && link.group != rl->cfg->link_group)
-		rl->ungrouped[slot] = true;
+	if (link.group == s->cfg->link_group)
+		s->in_group++;
+	else if (slot_of_name(s->cfg, link.name) >= 0)
+		sn_info("left %s alone: not in slotnet's group", link.name);
 	return NL_CB_OK;
 }
 
 /*
  * One RTM_DELLINK for the whole group costs one RCU wait instead of one per
- * veth (22 ms each here).  A veth outside the group, or a group shared with
- * links that are not ours, falls back to deletion by name.
+ * veth (22 ms each here).  An empty group (nothing left of an earlier
+ * teardown) answers ENODEV.
  */
-static void queue_deletions(struct rt_batch *b, const struct root_links *rl)
-{
-	char name[SLOT_NAME_LEN];
-
-	if (!rl->foreign_in_group)
-		rt_del_group(b, rl->cfg->link_group, "removing the root veths", -1);
-	for (unsigned i = 0; i < rl->cfg->nslots; i++) {
-		if (rl->foreign_in_group || rl->ungrouped[i]) {
-			slot_name(name, rl->cfg, i);
-			rt_del_link(b, name, "removing the root veth", (int)i);
-		}
-	}
-}
-
 static int remove_root_veths(const struct slotnet_config *cfg)
 {
 	struct nl_socket *nl = nl_socket_open(NETLINK_ROUTE);
-	struct root_links rl = { .cfg = cfg, .ungrouped = calloc(cfg->nslots, sizeof(bool)) };
-	struct rt_batch *b = nl && rl.ungrouped ? rt_batch_new(nl, NULL, NULL) : NULL;
+	struct root_survey s = { .cfg = cfg };
+	struct rt_batch *b = nl ? rt_batch_new(nl, NULL, NULL) : NULL;
 	int ret = 0;
 
-	if (!b || rt_dump_links(nl, classify_link, &rl) < 0) {
+	if (!b || rt_dump_links(nl, survey_link, &s) < 0) {
 		ret = sn_err(EXIT_FAILED, "netlink: %s", strerror(errno));
 		goto out;
 	}
 	rt_batch_tolerate(b, ENODEV);
-	queue_deletions(b, &rl);
+	rt_del_group(b, cfg->link_group, "removing the root veths", -1);
 	if (rt_batch_commit(b) < 0) {
 		const struct rt_error *e = rt_batch_error(b);
 
 		ret = sn_err(EXIT_FAILED, "%s: %s", e->what, strerror(e->err));
+		goto out;
 	}
+	sn_debug("removed the root veths: %u links of group %#x in one request", s.in_group,
+		 cfg->link_group);
 out:
 	rt_batch_free(b);
 	nl_socket_close(nl);
-	free(rl.ungrouped);
 	return ret;
 }
 

@@ -89,3 +89,34 @@ load helpers
     assert_output_has "removed 300 slots (prefix $P)"
     assert_nothing_created
 }
+
+@test "teardown deletes a renamed root veth with the rest of slotnet's group, in one request" {
+    sn -q prewarm --slots 600 --prefix "$P" --tunnel vxlan
+    ip -n "$W" link set "${P}3" down
+    ip -n "$W" link set "${P}3" name "${P}r3"
+    # Slot 3's namespace held open: its veth pair cannot go with the namespace,
+    # only the root veth's own deletion removes it.
+    exec {hold}<"/run/netns/${P}3"
+    run --separate-stderr sn -v teardown
+    assert_status 0
+    expect_eq "$(ip -n "$W" -j link show | jq -r '[.[].ifname] | join(" ")')" lo "links in the worker"
+    [[ $stderr =~ "slotnet: teardown: removed the root veths: 600 links of group 0x"[0-9a-f]{8}" in one request" ]] ||
+        fail "no one-request line for the 600 root veths: $stderr"
+    exec {hold}<&-
+    expect_eq "$(slot_count)" 0 "namespaces of prefix $P"
+    [[ ! -e $PIN ]] || fail "$PIN still exists"
+}
+
+@test "teardown leaves a bridge named like a slot alone and says so" {
+    sn -q prewarm --slots 10 --prefix "$P" --tunnel vxlan
+    ip -n "$W" link del "${P}7"
+    ip -n "$W" link add "${P}7" type bridge
+    run --separate-stderr sn teardown
+    assert_status 0
+    expect_eq "$(ip -n "$W" -j -d link show | jq -r '[.[] | "\(.ifname)=\(.linkinfo.info_kind // "-")"] | sort | join(" ")')" \
+        "${P}7=bridge lo=-" "links left in the worker"
+    expect_eq "$stderr" "slotnet: teardown: left ${P}7 alone: not in slotnet's group
+slotnet: teardown: removed 10 slots (prefix $P) and the pins in $PIN" "messages"
+    expect_eq "$(slot_count)" 0 "namespaces of prefix $P"
+    [[ ! -e $PIN ]] || fail "$PIN still exists"
+}
