@@ -6,12 +6,14 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+/* Objects and arrays open at once: more than any document has. */
 #define MAX_DEPTH 16
 
 static struct {
 	int depth;
-	bool first[MAX_DEPTH]; /* no element written yet at this depth */
+	bool first[MAX_DEPTH + 1]; /* no element written yet at this depth (0: top) */
 } jw = { .first = { true } };
 
 /*
@@ -92,19 +94,35 @@ static void json_member(const char *key)
 	}
 }
 
+/*
+ * Every document's shape is fixed by the code that prints it, so nesting
+ * too deep, or closing what was never opened, is a bug in slotnet: stop
+ * before printing JSON whose brackets do not match.  Returning an error
+ * instead would make every out_* call one to check, for no input that
+ * could ever cause it.
+ */
+static void json_broken(const char *what)
+{
+	fflush(stdout);
+	sn_err(EXIT_FAILED, "internal error: JSON output %s", what);
+	abort();
+}
+
 static void json_open(const char *key, char bracket)
 {
+	if (jw.depth == MAX_DEPTH)
+		json_broken("nests deeper than MAX_DEPTH (out.c)");
 	json_member(key);
 	putchar(bracket);
-	if (jw.depth + 1 < MAX_DEPTH)
-		jw.first[++jw.depth] = true;
+	jw.first[++jw.depth] = true;
 }
 
 static void json_close(char bracket)
 {
+	if (jw.depth == 0)
+		json_broken("closes more than it opened");
 	putchar(bracket);
-	if (jw.depth > 0)
-		jw.depth--;
+	jw.depth--;
 }
 
 void out_obj_open(const char *key)

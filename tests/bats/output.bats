@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The JSON writer under every -j document: valid JSON (and so valid UTF-8)
-# whatever bytes the strings it is given hold.
+# whatever bytes the strings it is given hold, and a loud stop, never a
+# malformed document, when the code that prints misuses it.
 load helpers
 
 # A pin directory name that holds well-formed UTF-8, each kind of malformed
@@ -52,4 +53,73 @@ EOF
         fail "dump -j: pin_dir not written as expected: $(od -c "$out" | head -20)"
     assert_json_string "$out" "$dir" config pin_dir
     assert_json_string "$out" "$P" config prefix
+}
+
+# A program of its own around out.c: no command nests deep enough to show
+# what the writer does past its limit.  slotnet's sn_err is stood in for.
+build_writer() {
+    cat >"$BATS_TEST_TMPDIR/writer.c" <<'EOF'
+#include "out.h"
+#include "slotnet.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct globals g = { .json = true, .cmd = "test" };
+
+int sn_err(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "slotnet: %s: ", g.cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
+}
+
+/* "nest N": N arrays inside each other, the innermost holding 1; "close": one close too many. */
+int main(int argc, char **argv)
+{
+	int n = argc > 2 ? atoi(argv[2]) : 0;
+
+	if (!strcmp(argv[1], "close")) {
+		out_obj_open(NULL);
+		out_obj_close();
+		out_obj_close();
+	}
+	for (int i = 0; i < n; i++)
+		out_arr_open(NULL);
+	out_u64(NULL, NULL, 1);
+	for (int i = 0; i < n; i++)
+		out_arr_close();
+	out_end();
+	return 0;
+}
+EOF
+    musl-gcc -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$REPO/cmd" \
+        "$BATS_TEST_TMPDIR/writer.c" "$REPO/cmd/out.c" -o "$BATS_TEST_TMPDIR/writer"
+}
+
+@test "the JSON writer nests 16 levels, and stops with a message at the 17th" {
+    build_writer
+    run --separate-stderr "$BATS_TEST_TMPDIR/writer" nest 16
+    assert_status 0
+    expect_eq "$output" "$(printf '[%.0s' {1..16})1$(printf ']%.0s' {1..16})" "16 levels"
+    expect_eq "$stderr" "" "stderr at 16 levels"
+    run --separate-stderr "$BATS_TEST_TMPDIR/writer" nest 17
+    assert_status 134 # SIGABRT
+    expect_eq "$stderr" "slotnet: test: internal error: JSON output nests deeper than MAX_DEPTH (out.c)" \
+        "stderr at 17 levels"
+    expect_eq "$output" "$(printf '[%.0s' {1..16})" "stdout at 17 levels: what came before"
+}
+
+@test "the JSON writer stops with a message when closing more than was opened" {
+    build_writer
+    run --separate-stderr "$BATS_TEST_TMPDIR/writer" close
+    assert_status 134 # SIGABRT
+    expect_eq "$stderr" "slotnet: test: internal error: JSON output closes more than it opened" "stderr"
+    expect_eq "$output" "{}" "stdout: what came before"
 }
