@@ -80,6 +80,28 @@ load helpers
     assert_nothing_created
 }
 
+@test "more positional arguments than a subcommand takes exit 2 naming the first extra one" {
+    # ARGS -> the one refused; after "--" every word is positional, even past eight.
+    while IFS='|' read -r args extra; do
+        read -r -a words <<<"$args"
+        run --separate-stderr sn "${words[@]}"
+        assert_status 2
+        expect_eq "$stderr" "slotnet: ${words[0]}: unexpected argument '$extra' (see 'slotnet ${words[0]} -h')" \
+            "stderr of '$args'"
+        expect_eq "$output" "" "stdout of '$args'"
+    done <<'EOF'
+dump 1 2 3 4 5 6 7 8 9 10|2
+dump -- 1 2 3 4 5 6 7 8 9 10|2
+dump -- -5 -6|-6
+bind 1 2 --vni 5|2
+unbind -- 1 2|2
+prewarm --slots 1 x|x
+teardown - |-
+rules --check x|x
+EOF
+    assert_nothing_created
+}
+
 @test "SLOTNET_PIN_DIR sets the pin directory and --pin-dir overrides it" {
     envsn() { timeout "$SN_TIMEOUT" env SLOTNET_PIN_DIR="$1" nsenter --net="/run/netns/$W" "$SLOTNET" "${@:2}"; }
     run envsn "$PIN" -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
