@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 /* ---- sets of lines ---- */
@@ -341,43 +342,63 @@ static void collect(int out, int err, struct buf *o, struct buf *e)
 	e->p[e->len] = '\0';
 }
 
-static void child_exec(int nsfd, const char *path, char *const argv[], int in[2], int out[2],
+static void child_exec(int nsfd, const char *path, char *const argv[], int in, int out[2],
 		       int err[2])
 {
 	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
 		_exit(126);
-	if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
+	if (dup2(in, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
 		_exit(126);
 	execv(path, argv);
 	_exit(127);
 }
 
+/* A memfd holding IN (NULL: nothing), at offset 0; or -1 with errno. */
+static int input_memfd(const char *in)
+{
+	size_t len = in ? strlen(in) : 0, done = 0;
+	int fd = memfd_create("slotnet-tool-input", MFD_CLOEXEC), saved;
+
+	while (fd >= 0 && done < len) {
+		ssize_t n = pwrite(fd, in + done, len - done, (off_t)done);
+
+		if (n < 0) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return fd;
+}
+
 /*
  * Runs PATH with ARGV inside namespace NSFD, IN on its stdin; stdout in O.
  * Returns the exit status, or -1 with errno; the tool's stderr goes to E.
+ * IN is a file, not a pipe, so a tool that exits before reading all of it
+ * (a restore refusing an early line) can neither kill slotnet with SIGPIPE,
+ * whatever the process does with that signal, nor leave it blocked on a
+ * full pipe: its exit status and stderr then tell what went wrong.
  */
 static int run_tool(int nsfd, const char *path, char *const argv[], const char *in,
 		    struct buf *o, struct buf *e)
 {
-	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, status, saved;
+	int pin = -1, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, status, saved;
 	pid_t pid = -1;
 
-	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0)
+	if ((pin = input_memfd(in)) < 0 || pipe2(pout, O_CLOEXEC) < 0 ||
+	    pipe2(perr, O_CLOEXEC) < 0)
 		goto fail;
 	pid = fork();
 	if (pid < 0)
 		goto fail;
 	if (pid == 0)
 		child_exec(nsfd, path, argv, pin, pout, perr);
-	close(pin[0]);
+	close(pin);
 	close(pout[1]);
 	close(perr[1]);
-	pin[0] = pout[1] = perr[1] = -1;
-	/* Inputs are a few kilobytes, well inside the pipe's buffer. */
-	if (in && write(pin[1], in, strlen(in)) != (ssize_t)strlen(in))
-		goto fail;
-	close(pin[1]);
-	pin[1] = -1;
+	pin = pout[1] = perr[1] = -1;
 	collect(pout[0], perr[0], o, e);
 	close(pout[0]);
 	close(perr[0]);
@@ -387,16 +408,14 @@ static int run_tool(int nsfd, const char *path, char *const argv[], const char *
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 fail:
 	saved = errno;
+	if (pin >= 0)
+		close(pin);
 	for (int i = 0; i < 2; i++) {
-		if (pin[i] >= 0)
-			close(pin[i]);
 		if (pout[i] >= 0)
 			close(pout[i]);
 		if (perr[i] >= 0)
 			close(perr[i]);
 	}
-	if (pid > 0)
-		waitpid(pid, &status, 0);
 	errno = saved;
 	return -1;
 }

@@ -127,29 +127,38 @@ static int parse_one(const struct cmd_spec *spec, int argc, char **argv, int *i,
 	return store(o, value, out);
 }
 
+/*
+ * Keeps positional argument ARG in argv[1 + n], over an entry already read
+ * (the n-th positional is at least the (1 + n)-th argument), so the count
+ * is bounded by the spec alone and there is no array to overrun.
+ */
+static int take_arg(const struct cmd_spec *spec, char **argv, int *n, char *arg)
+{
+	if (*n >= spec->max_args)
+		return sn_err(EXIT_USAGE, "unexpected argument '%s' (see 'slotnet %s -h')",
+			      arg, spec->name);
+	argv[1 + (*n)++] = arg;
+	return 0;
+}
+
 int opts_parse(const struct cmd_spec *spec, int argc, char **argv, void *out,
 	       char ***args, int *nargs)
 {
-	static char *positional[8];
 	int n = 0;
 
 	for (int i = 1; i < argc; i++) {
 		int ret;
 
-		if (argv[i][0] != '-' || !argv[i][1]) {
-			if (n >= spec->max_args)
-				return sn_err(EXIT_USAGE, "unexpected argument '%s' (see 'slotnet %s -h')",
-					      argv[i], spec->name);
-			positional[n++] = argv[i];
-			continue;
-		}
 		if (!strcmp(argv[i], "--")) {
-			while (++i < argc) {
-				if (n >= spec->max_args)
-					return sn_err(EXIT_USAGE, "unexpected argument '%s'", argv[i]);
-				positional[n++] = argv[i];
-			}
+			while (++i < argc)
+				if ((ret = take_arg(spec, argv, &n, argv[i])))
+					return ret;
 			break;
+		}
+		if (argv[i][0] != '-' || !argv[i][1]) {
+			if ((ret = take_arg(spec, argv, &n, argv[i])))
+				return ret;
+			continue;
 		}
 		ret = parse_one(spec, argc, argv, &i, out);
 		if (ret < 0) {
@@ -159,7 +168,7 @@ int opts_parse(const struct cmd_spec *spec, int argc, char **argv, void *out,
 		if (ret)
 			return ret;
 	}
-	*args = positional;
+	*args = argv + 1;
 	*nargs = n;
 	return 0;
 }

@@ -49,7 +49,8 @@ struct cmd_spec {
 /*
  * Parses argv (argv[0] is the subcommand) into out.  Returns -1 after -h
  * (help printed), 0 on success with the positional arguments left in
- * *args / *nargs, or EXIT_USAGE after printing what was wrong.
+ * *args / *nargs (moved to argv[1].., in order), or EXIT_USAGE after
+ * printing what was wrong, more than max_args positional arguments included.
  */
 int opts_parse(const struct cmd_spec *spec, int argc, char **argv, void *out,
 	       char ***args, int *nargs);

@@ -6,26 +6,78 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+/* Objects and arrays open at once: more than any document has. */
 #define MAX_DEPTH 16
 
 static struct {
 	int depth;
-	bool first[MAX_DEPTH]; /* no element written yet at this depth */
+	bool first[MAX_DEPTH + 1]; /* no element written yet at this depth (0: top) */
 } jw = { .first = { true } };
 
-static void json_string(const char *s)
+/*
+ * The length of the well-formed UTF-8 sequence at s (RFC 3629: shortest
+ * form, no surrogates, nothing past U+10FFFF), or 0 when there is none.
+ */
+static int utf8_len(const unsigned char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* The second byte is what rules out overlong forms, surrogates and > U+10FFFF. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (int i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * Strings come from the system (paths, names) and need not be UTF-8, but
+ * JSON must be: each byte that is not part of a well-formed sequence is
+ * written as the code point of the same value, \u0080..\u00ff.
+ */
+static void json_string(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	putchar('"');
+	while (*s) {
+		int n = utf8_len(s);
+
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", stdout);
+		else if (*s == '\t')
+			fputs("\\t", stdout);
+		else if (*s == '\r')
+			fputs("\\r", stdout);
+		else if (*s < 0x20 || *s == 0x7f || !n)
+			printf("\\u%04x", *s);
 		else
-			putchar(c);
+			fwrite(s, 1, n, stdout);
+		s += n ? n : 1;
 	}
 	putchar('"');
 }
@@ -42,19 +94,35 @@ static void json_member(const char *key)
 	}
 }
 
+/*
+ * Every document's shape is fixed by the code that prints it, so nesting
+ * too deep, or closing what was never opened, is a bug in slotnet: stop
+ * before printing JSON whose brackets do not match.  Returning an error
+ * instead would make every out_* call one to check, for no input that
+ * could ever cause it.
+ */
+static void json_broken(const char *what)
+{
+	fflush(stdout);
+	sn_err(EXIT_FAILED, "internal error: JSON output %s", what);
+	abort();
+}
+
 static void json_open(const char *key, char bracket)
 {
+	if (jw.depth == MAX_DEPTH)
+		json_broken("nests deeper than MAX_DEPTH (out.c)");
 	json_member(key);
 	putchar(bracket);
-	if (jw.depth + 1 < MAX_DEPTH)
-		jw.first[++jw.depth] = true;
+	jw.first[++jw.depth] = true;
 }
 
 static void json_close(char bracket)
 {
+	if (jw.depth == 0)
+		json_broken("closes more than it opened");
 	putchar(bracket);
-	if (jw.depth > 0)
-		jw.depth--;
+	jw.depth--;
 }
 
 void out_obj_open(const char *key)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The command line as a whole: version, help, unknown commands and options,
-# SLOTNET_PIN_DIR, -q/-v, `make install` and the multi-call links.
+# SLOTNET_PIN_DIR, -q/-v, `make install` and the multi-call links, and a
+# helper tool dying early reported rather than taking slotnet with it.
 load helpers
 
 @test "--version and -V print the version and the map ABI" {
@@ -78,6 +79,53 @@ load helpers
     assert_status 2
     expect_eq "$stderr" "slotnet: teardown: unknown option '--json' (see 'slotnet teardown -h')" "stderr"
     assert_nothing_created
+}
+
+@test "more positional arguments than a subcommand takes exit 2 naming the first extra one" {
+    # ARGS -> the one refused; after "--" every word is positional, even past eight.
+    while IFS='|' read -r args extra; do
+        read -r -a words <<<"$args"
+        run --separate-stderr sn "${words[@]}"
+        assert_status 2
+        expect_eq "$stderr" "slotnet: ${words[0]}: unexpected argument '$extra' (see 'slotnet ${words[0]} -h')" \
+            "stderr of '$args'"
+        expect_eq "$output" "" "stdout of '$args'"
+    done <<'EOF'
+dump 1 2 3 4 5 6 7 8 9 10|2
+dump -- 1 2 3 4 5 6 7 8 9 10|2
+dump -- -5 -6|-6
+bind 1 2 --vni 5|2
+unbind -- 1 2|2
+prewarm --slots 1 x|x
+teardown - |-
+rules --check x|x
+EOF
+    assert_nothing_created
+}
+
+@test "a restore tool that exits without reading its input is reported, not a death by SIGPIPE" {
+    sn -q prewarm --slots 1 --prefix "$P" --tunnel vxlan >/dev/null
+    # Stand-ins for the tools slotnet finds first, in /usr/sbin: save shows
+    # nothing of slotnet's, so apply runs restore, which reads nothing.
+    local fake=$BATS_TEST_TMPDIR/sbin t strace nsenter
+    mkdir "$fake"
+    for t in iptables ebtables; do
+        printf '#!/bin/sh\nexit 0\n' >"$fake/$t-nft-save"
+        printf '#!/bin/sh\nexit 4\n' >"$fake/$t-nft-restore"
+    done
+    chmod +x "$fake"/*
+    strace=$(command -v strace) && nsenter=$(command -v nsenter) || fail "needs strace and nsenter"
+    # In a mount namespace of the test's own, so only this slotnet sees the
+    # stand-ins.  The tool exiting before slotnet hands it its input is a
+    # race slotnet nearly always wins; strace holds every write() for 0.3 s,
+    # so the tool is gone first every time.
+    run --separate-stderr unshare -m --propagation private sh -c \
+        'mount --bind "$1" /usr/sbin && shift && exec "$@"' sh "$fake" \
+        "$strace" -f -o /dev/null -e trace=write -e inject=write:delay_enter=300000 \
+        "$nsenter" --net="/run/netns/$W" "$SLOTNET" --pin-dir "$PIN" rules --apply
+    assert_status 1
+    expect_eq "$stderr" "slotnet: rules: root: installing the nft rules: iptables-nft-restore exited with 4" \
+        "stderr"
 }
 
 @test "SLOTNET_PIN_DIR sets the pin directory and --pin-dir overrides it" {
