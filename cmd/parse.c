@@ -46,7 +46,7 @@ int parse_ipv4(const char *s, uint32_t *addr_be, const char **why)
 	return 0;
 }
 
-static uint32_t mask_of(uint8_t plen)
+uint32_t cidr_mask(uint8_t plen)
 {
 	return plen ? htonl(~0u << (32 - plen)) : 0;
 }
@@ -105,7 +105,7 @@ int parse_cidr(const char *s, uint32_t *net_be, uint8_t *plen, const char **why)
 		*why = "prefix length must be 0..32";
 		return -1;
 	}
-	if (*net_be & ~mask_of(len)) {
+	if (*net_be & ~cidr_mask(len)) {
 		*why = "host bits set after the prefix length";
 		return -1;
 	}
@@ -119,6 +119,8 @@ int check_unicast(uint32_t addr_be, const char **why)
 
 	if (a == 0 || a == 0xffffffff)
 		*why = "not a unicast address";
+	else if ((a >> 24) == 0)
+		*why = "in 0.0.0.0/8 (this network, never a destination)";
 	else if ((a >> 24) == 127)
 		*why = "a loopback address";
 	else if ((a >> 28) >= 0xe)
@@ -177,9 +179,27 @@ uint32_t cidr_host(uint32_t net_be, uint8_t plen, uint32_t i)
 	return htonl(ntohl(net_be) + (plen >= 31 ? 0 : 1) + i);
 }
 
+int check_unicast_range(uint32_t net_be, uint8_t plen, const char **why)
+{
+	uint32_t last = net_be | ~cidr_mask(plen);
+
+	/*
+	 * Ranges are aligned blocks, so any that holds a part of 0.0.0.0/8,
+	 * 127.0.0.0/8 or 224.0.0.0/3 starts or ends inside it.
+	 */
+	if (check_unicast(net_be, why) < 0 || check_unicast(last, why) < 0)
+		return -1;
+	return 0;
+}
+
+bool cidr_is_network(uint32_t net_be, uint8_t plen)
+{
+	return plen <= 32 && !(net_be & ~cidr_mask(plen));
+}
+
 int cidr_contains(uint32_t net_be, uint8_t plen, uint32_t addr_be)
 {
-	return (addr_be & mask_of(plen)) == net_be;
+	return (addr_be & cidr_mask(plen)) == net_be;
 }
 
 const char *format_ipv4(uint32_t addr_be, char buf[IPV4_STRLEN])

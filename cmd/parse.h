@@ -7,6 +7,7 @@
 #ifndef SLOTNET_PARSE_H
 #define SLOTNET_PARSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out, const char **why);
@@ -18,6 +19,8 @@ int parse_mac(const char *s, uint8_t mac[6], const char **why);
 int check_ifname(const char *name, const char **why);
 /* A unicast address a tunnel can send to. */
 int check_unicast(uint32_t addr_be, const char **why);
+/* Every address of NET/PLEN is unicast (none loopback, multicast, 0.0.0.0/8 or broadcast). */
+int check_unicast_range(uint32_t net_be, uint8_t plen, const char **why);
 /* Slot names are PREFIX + number: they must make valid interface and netns names. */
 int check_prefix(const char *prefix, uint32_t nslots, const char **why);
 
@@ -25,6 +28,10 @@ int check_prefix(const char *prefix, uint32_t nslots, const char **why);
 uint64_t cidr_host_count(uint8_t plen);
 /* The i-th (from 0) host address of a range. */
 uint32_t cidr_host(uint32_t net_be, uint8_t plen, uint32_t i);
+/* The netmask of a prefix length, in network order. */
+uint32_t cidr_mask(uint8_t plen);
+/* No host bits set after the prefix length (and the length at most 32). */
+bool cidr_is_network(uint32_t net_be, uint8_t plen);
 int cidr_contains(uint32_t net_be, uint8_t plen, uint32_t addr_be);
 
 #define IPV4_STRLEN 16
