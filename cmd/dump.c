@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* dump: the configuration and every slot's binding and counters, from the pins alone. */
+#include "config.h"
 #include "opts.h"
 #include "out.h"
 #include "parse.h"
@@ -19,13 +20,6 @@ static const struct cmd_spec dump_spec = {
 	.max_args = 1,
 };
 
-static const char *const tunnel_names[] = { "?", "vxlan", "geneve" };
-
-static const char *tunnel_name(unsigned t)
-{
-	return t < sizeof(tunnel_names) / sizeof(tunnel_names[0]) ? tunnel_names[t] : "?";
-}
-
 static void show_config(const struct slotnet_config *cfg)
 {
 	char a[IPV4_STRLEN], cidr[IPV4_STRLEN + 4];
@@ -34,14 +28,14 @@ static void show_config(const struct slotnet_config *cfg)
 	out_str("pin_dir", "pin dir %s:", g.pin_dir);
 	out_u64("slots", " %lu slots", cfg->nslots);
 	out_str("prefix", ", prefix %s", cfg->prefix);
-	out_str("tunnel", ", tunnel %s", tunnel_name(cfg->tunnel));
+	out_str("tunnel", ", tunnel %s", config_tunnel_name(cfg->tunnel));
 	out_str("remote", ", remote %s", format_ipv4(cfg->remote_be, a));
 	snprintf(cidr, sizeof(cidr), "%s/%u", format_ipv4(cfg->outside_be, a), cfg->outside_plen);
 	out_str("outside", ", outside %s", cidr);
 	snprintf(cidr, sizeof(cidr), "%s/%u", format_ipv4(cfg->inside_be, a), cfg->inside_plen);
 	out_str("inside", ", inside %s", cidr);
 	out_str("gateway", " via %s", format_ipv4(cfg->gateway_be, a));
-	out_str("attach", ", attach %s\n", cfg->attach == SLOTNET_ATTACH_TC ? "tc" : "tcx");
+	out_str("attach", ", attach %s\n", config_attach_name(cfg->attach));
 	out_u64("abi_version", NULL, cfg->abi_version);
 	out_obj_close();
 }

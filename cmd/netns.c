@@ -84,6 +84,11 @@ int netns_remove(const char *name)
 {
 	char path[PATH_MAX];
 
+	/* Only a name under /run/netns: never a path that leads out of it. */
+	if (!name[0] || strchr(name, '/') || name[0] == '.') {
+		errno = EINVAL;
+		return -1;
+	}
 	ns_path(path, name);
 	/* EINVAL: the file is there but nothing is mounted on it (a crash between the two). */
 	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "state.h"
+#include "config.h"
 #include "slotnet.h"
 #include "parse.h"
 #include "slotnet.skel.h"
@@ -77,14 +78,44 @@ static bool below(const char *dir, const char *root)
 	return !strncmp(dir, root, n) && (dir[n] == '/' || dir[n] == '\0');
 }
 
+int pin_dir_normalize(const char **dir)
+{
+	static char buf[PATH_MAX];
+	const char *in = *dir;
+	size_t n = 0;
+
+	if (!in[0])
+		return sn_err(EXIT_USAGE, "pin directory '': empty (give an absolute path)");
+	if (in[0] != '/')
+		return sn_err(EXIT_USAGE, "pin directory '%s': not an absolute path", in);
+	if (strlen(in) >= sizeof(buf) - 32)
+		return sn_err(EXIT_USAGE, "pin directory '%s': path too long", in);
+	/* One spelling per directory, so its lock file is one file. */
+	for (const char *c = in; *c;) {
+		size_t len;
+
+		c += strspn(c, "/");
+		len = strcspn(c, "/");
+		if (!len)
+			break;
+		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return sn_err(EXIT_USAGE, "pin directory '%s': '.' and '..' are not allowed", in);
+		buf[n++] = '/';
+		memcpy(buf + n, c, len);
+		n += len;
+		c += len;
+	}
+	if (!n)
+		return sn_err(EXIT_USAGE, "pin directory '%s': the root directory", in);
+	buf[n] = '\0';
+	*dir = buf;
+	return 0;
+}
+
 int pin_dir_check(const char *dir)
 {
 	char probe[PATH_MAX];
 
-	if (dir[0] != '/')
-		return sn_err(EXIT_USAGE, "pin directory '%s': not an absolute path", dir);
-	if (strlen(dir) >= sizeof(probe) - 32)
-		return sn_err(EXIT_USAGE, "pin directory '%s': path too long", dir);
 	if (below(dir, BPFFS_ROOT) && !is_bpffs(BPFFS_ROOT) &&
 	    mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700") < 0)
 		return sn_err(EXIT_FAILED, "mounting bpffs on %s: %s", BPFFS_ROOT, strerror(errno));
@@ -102,15 +133,8 @@ static void pin_path(char buf[PATH_MAX], const char *dir, const char *name)
 	snprintf(buf, PATH_MAX, "%s/%s", dir, name);
 }
 
-bool state_exists(const char *dir)
-{
-	char path[PATH_MAX];
-
-	pin_path(path, dir, "config");
-	return access(path, F_OK) == 0;
-}
-
-static int check_map(const char *dir, const struct map_spec *s, int fd)
+/* The pinned map's id when its layout is the one this slotnet uses; an exit code. */
+static int check_map(const char *dir, const struct map_spec *s, int fd, __u32 *id)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
@@ -123,24 +147,35 @@ static int check_map(const char *dir, const struct map_spec *s, int fd)
 			      "%s/%s: pinned map has another layout than this slotnet (%s, map ABI %d) "
 			      "expects; run the slotnet that made it, or teardown first",
 			      dir, s->name, SLOTNET_VERSION, SLOTNET_ABI_VERSION);
+	if (id)
+		*id = info.id;
 	return 0;
 }
 
-static int read_config(const char *dir, const struct sn_maps *m, struct slotnet_config *cfg)
+/* Reads and checks the configuration; STATE_FRESH (silent) when never written. */
+static int read_config(const char *dir, int fd, struct slotnet_config *cfg)
 {
+	char why[160];
 	__u32 key = 0;
 
-	if (bpf_map_lookup_elem(m->config, &key, cfg) < 0)
+	if (bpf_map_lookup_elem(fd, &key, cfg) < 0)
 		return sn_err(EXIT_FAILED, "%s/config: %s", dir, strerror(errno));
 	if (cfg->abi_version == 0)
-		return sn_err(EXIT_USAGE, "no prewarmed state in %s (run 'slotnet prewarm')", dir);
+		return STATE_FRESH;
 	if (cfg->abi_version != SLOTNET_ABI_VERSION)
 		return sn_err(EXIT_FAILED,
 			      "%s: pins have map ABI %u, this slotnet (%s) uses %d; run the slotnet "
 			      "that made them, or teardown first",
 			      dir, cfg->abi_version, SLOTNET_VERSION, SLOTNET_ABI_VERSION);
-	cfg->prefix[SLOTNET_PREFIX_MAX - 1] = '\0';
+	if (config_check(cfg, why, sizeof(why)) < 0)
+		return sn_err(EXIT_FAILED, "%s/config: damaged pin: %s; nothing was changed (repair "
+			      "the field with bpftool, or remove the slots and pins by hand)", dir, why);
 	return 0;
+}
+
+static int no_state(const char *dir)
+{
+	return sn_err(EXIT_USAGE, "no prewarmed state in %s (run 'slotnet prewarm')", dir);
 }
 
 /* Opens the pinned map SPEC into *fd unless it is open already; an exit code. */
@@ -154,28 +189,28 @@ static int open_pin(const char *dir, const struct map_spec *spec, int *fd)
 	*fd = bpf_obj_get(path);
 	if (*fd >= 0)
 		return 0;
-	return errno == ENOENT
-		? sn_err(EXIT_USAGE, "no prewarmed state in %s (run 'slotnet prewarm')", dir)
-		: sn_err(EXIT_FAILED, "%s: %s", path, strerror(errno));
+	if (errno != ENOENT)
+		return sn_err(EXIT_FAILED, "%s: %s", path, strerror(errno));
+	if (spec == &map_specs[0])
+		return no_state(dir);
+	return sn_err(EXIT_FAILED, "%s: pin missing although slots are prewarmed (damaged pins; "
+		      "'slotnet prewarm' pins it again from the running programs)", path);
 }
 
-int state_open(const char *dir, struct sn_maps *m, struct slotnet_config *cfg)
+int state_read_config(const char *dir, struct slotnet_config *cfg)
 {
-	int ret = 0;
+	char path[PATH_MAX];
+	int fd, ret;
 
-	for (size_t i = 0; i < NMAPS; i++)
-		*map_fd(m, &map_specs[i]) = -1;
-	for (size_t i = 0; i < NMAPS && !ret; i++) {
-		const struct map_spec *s = &map_specs[i];
-
-		ret = open_pin(dir, s, map_fd(m, s));
-		if (!ret)
-			ret = check_map(dir, s, *map_fd(m, s));
-	}
+	pin_path(path, dir, map_specs[0].name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? STATE_FRESH : sn_err(EXIT_FAILED, "%s: %s", path,
+							     strerror(errno));
+	ret = check_map(dir, &map_specs[0], fd, NULL);
 	if (!ret)
-		ret = read_config(dir, m, cfg);
-	if (ret)
-		state_close(m);
+		ret = read_config(dir, fd, cfg);
+	close(fd);
 	return ret;
 }
 
@@ -190,36 +225,93 @@ void state_close(struct sn_maps *m)
 	}
 }
 
+/* The ids of the maps a program uses: up to cap of them, the count in *n; -1 with errno. */
+static int prog_map_ids(int prog_fd, __u32 *ids, __u32 cap, __u32 *n)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	info.nr_map_ids = cap;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_prog_get_info_by_fd(prog_fd, &info, &len) < 0)
+		return -1;
+	*n = info.nr_map_ids < cap ? info.nr_map_ids : cap;
+	return 0;
+}
+
+static bool holds_id(const __u32 *ids, __u32 n, __u32 id)
+{
+	for (__u32 i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
 /*
- * The hot path (bind) opens only what it uses and checks the layout of the
- * configuration alone: its ABI version then vouches for every other map.
- * The configuration itself is read on every call.
+ * The pinned data path must use exactly the pinned maps, or a binding
+ * written here would not be the one packets see (an unbind that does not
+ * cut the tenant off).
+ */
+static int check_progs_use(const char *dir, const __u32 *map_ids, unsigned need)
+{
+	char path[PATH_MAX];
+	__u32 ids[16], n = 0;
+	int fd, ret = 0;
+
+	pin_path(path, dir, prog_pins[0]);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return sn_err(EXIT_FAILED, "%s: %s (damaged pins; 'slotnet prewarm' repairs them)",
+			      path, errno == ENOENT ? "pin missing" : strerror(errno));
+	if (prog_map_ids(fd, ids, 16, &n) < 0)
+		ret = sn_err(EXIT_FAILED, "%s: %s", path, strerror(errno));
+	for (size_t i = 0; i < NMAPS && !ret; i++)
+		if ((need & (1u << i)) && !holds_id(ids, n, map_ids[i]))
+			ret = sn_err(EXIT_FAILED, "%s/%s: not the map the pinned programs use (damaged "
+				     "pins; 'slotnet prewarm' switches the data path to the pinned "
+				     "maps)", dir, map_specs[i].name);
+	close(fd);
+	return ret;
+}
+
+/*
+ * The hot path (bind) opens only what it uses, once per process; the
+ * configuration is read on every call.
  */
 int state_get(unsigned need, const struct sn_maps **m, const struct slotnet_config **cfg)
 {
 	static struct sn_maps maps = SN_MAPS_CLOSED;
 	static struct slotnet_config config;
+	static __u32 ids[NMAPS];
+	static unsigned verified;
 	int ret;
 
-	if (maps.config < 0 && ((ret = open_pin(g.pin_dir, &map_specs[0], &maps.config)) ||
-				(ret = check_map(g.pin_dir, &map_specs[0], maps.config)))) {
-		state_close(&maps);
-		return ret;
+	need |= 1u << 0; /* the configuration */
+	for (size_t i = 0; i < NMAPS; i++) {
+		int *fd = map_fd(&maps, &map_specs[i]);
+
+		if (!(need & (1u << i)) || *fd >= 0)
+			continue;
+		if ((ret = open_pin(g.pin_dir, &map_specs[i], fd)) ||
+		    (ret = check_map(g.pin_dir, &map_specs[i], *fd, &ids[i])))
+			goto fail;
 	}
 	/* Read afresh each time: a long batch must see a prewarm that runs meanwhile. */
-	if ((ret = read_config(g.pin_dir, &maps, &config))) {
-		state_close(&maps);
-		return ret;
-	}
-	for (size_t i = 1; i < NMAPS; i++)
-		if ((need & (1u << i)) &&
-		    (ret = open_pin(g.pin_dir, &map_specs[i], map_fd(&maps, &map_specs[i]))))
-			return ret;
+	if ((ret = read_config(g.pin_dir, maps.config, &config)))
+		goto fail;
+	if ((need & ~verified) && (ret = check_progs_use(g.pin_dir, ids, need & ~verified)))
+		goto fail;
+	verified |= need;
 	*m = &maps;
 	*cfg = &config;
 	return 0;
+fail:
+	if (ret == STATE_FRESH)
+		ret = no_state(g.pin_dir);
+	state_close(&maps);
+	verified = 0;
+	return ret;
 }
-
 
 static int mkdir_p(const char *dir)
 {
@@ -248,22 +340,148 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* The pinned program NAME, or PROG pinned there when there is none yet; a new fd. */
-static int pinned_prog(const char *dir, const char *name, struct bpf_program *prog)
+/* The maps the pinned programs use, by name, as new fds in held (-1 where none). */
+static void maps_held_by_progs(const char *dir, int held[NMAPS])
 {
 	char path[PATH_MAX];
+	__u32 ids[16], n = 0;
+
+	for (size_t i = 0; i < NMAPS; i++)
+		held[i] = -1;
+	for (size_t k = 0; k < sizeof(prog_pins) / sizeof(prog_pins[0]); k++) {
+		int fd;
+
+		pin_path(path, dir, prog_pins[k]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (prog_map_ids(fd, ids, 16, &n) < 0)
+			n = 0;
+		close(fd);
+		for (__u32 j = 0; j < n; j++) {
+			struct bpf_map_info info = { 0 };
+			__u32 len = sizeof(info);
+			int mfd = bpf_map_get_fd_by_id(ids[j]);
+
+			if (mfd < 0)
+				continue;
+			if (bpf_obj_get_info_by_fd(mfd, &info, &len) < 0)
+				info.name[0] = '\0';
+			for (size_t i = 0; i < NMAPS; i++) {
+				if (held[i] < 0 && !strcmp(info.name, map_specs[i].name)) {
+					held[i] = mfd;
+					mfd = -1;
+					break;
+				}
+			}
+			if (mfd >= 0)
+				close(mfd);
+		}
+	}
+}
+
+static bool pinned(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	pin_path(path, dir, name);
+	return access(path, F_OK) == 0;
+}
+
+int state_repin(const char *dir)
+{
+	char path[PATH_MAX];
+	int held[NMAPS], ret = 0;
+
+	maps_held_by_progs(dir, held);
+	for (size_t i = 0; i < NMAPS; i++) {
+		if (held[i] < 0)
+			continue;
+		pin_path(path, dir, map_specs[i].name);
+		if (!ret && access(path, F_OK) < 0 && errno == ENOENT) {
+			if (bpf_obj_pin(held[i], path) < 0)
+				ret = sn_err(EXIT_FAILED, "pinning %s again: %s", path, strerror(errno));
+			else
+				sn_info("%s: pin was missing; pinned again from the running programs "
+					"(nothing lost)", path);
+		}
+		close(held[i]);
+	}
+	return ret;
+}
+
+/* After a prewarm, a map that is neither pinned nor held by the programs is lost. */
+static int check_nothing_lost(const char *dir)
+{
+	static const char *const what[NMAPS] = {
+		"the configuration", "the slots' registry", "the veths' slot numbers",
+		"the tenants' bindings", "the counters",
+	};
+
+	for (size_t i = 0; i < NMAPS; i++)
+		if (!pinned(dir, map_specs[i].name))
+			return sn_err(EXIT_FAILED, "%s/%s: pin missing and no pinned program holds the "
+				      "map: %s are gone; nothing was changed (run 'slotnet teardown' "
+				      "and prewarm again)", dir, map_specs[i].name, what[i]);
+	return 0;
+}
+
+static int sorted_map_ids(int prog_fd, __u32 ids[16], __u32 *n)
+{
+	if (prog_map_ids(prog_fd, ids, 16, n) < 0)
+		return -1;
+	for (__u32 i = 1; i < *n; i++)
+		for (__u32 j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+			__u32 t = ids[j];
+
+			ids[j] = ids[j - 1];
+			ids[j - 1] = t;
+		}
+	return 0;
+}
+
+/* Whether two programs use the same maps. */
+static bool same_maps(int a, int b)
+{
+	__u32 x[16], y[16], nx, ny;
+
+	return !sorted_map_ids(a, x, &nx) && !sorted_map_ids(b, y, &ny) && nx == ny &&
+	       !memcmp(x, y, nx * sizeof(x[0]));
+}
+
+/*
+ * The pinned program NAME when it uses the same maps as PROG; otherwise
+ * PROG, pinned in its place (pinned under a temporary name, then renamed
+ * over the old pin).  A new fd, *replaced set when PROG was pinned.
+ */
+static int pinned_prog(const char *dir, const char *name, struct bpf_program *prog,
+		       bool *replaced)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	int fd;
 
 	pin_path(path, dir, name);
 	fd = bpf_obj_get(path);
-	if (fd >= 0 || errno != ENOENT)
-		return fd;
-	if (bpf_program__pin(prog, path) < 0)
+	if (fd < 0 && errno != ENOENT)
 		return -1;
+	if (fd >= 0 && same_maps(fd, bpf_program__fd(prog)))
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	snprintf(tmp, sizeof(tmp), "%s/%s-new", dir, name);
+	unlink(tmp);
+	if (bpf_obj_pin(bpf_program__fd(prog), tmp) < 0 || rename(tmp, path) < 0) {
+		fd = errno;
+		unlink(tmp);
+		errno = fd;
+		return -1;
+	}
+	*replaced = true;
 	return dup(bpf_program__fd(prog));
 }
 
-int state_create(const char *dir, struct sn_maps *m, struct sn_progs *p)
+int state_create(const char *dir, bool prewarmed, struct sn_maps *m, struct sn_progs *p,
+		 bool *progs_replaced)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
 	struct slotnet_bpf *skel;
@@ -271,6 +489,8 @@ int state_create(const char *dir, struct sn_maps *m, struct sn_progs *p)
 	int ret = 0;
 
 	libbpf_set_print(libbpf_print);
+	if (prewarmed && (ret = check_nothing_lost(dir)))
+		return ret;
 	pin_path(links, dir, LINKS_DIR);
 	if (mkdir_p(links) < 0)
 		return sn_err(EXIT_FAILED, "creating %s: %s", links, strerror(errno));
@@ -287,10 +507,14 @@ int state_create(const char *dir, struct sn_maps *m, struct sn_progs *p)
 	m->ifslots = dup(bpf_map__fd(skel->maps.ifslots));
 	m->bindings = dup(bpf_map__fd(skel->maps.bindings));
 	m->counters = dup(bpf_map__fd(skel->maps.counters));
-	p->from_slot = pinned_prog(dir, prog_pins[0], skel->progs.from_slot);
-	p->to_slot = pinned_prog(dir, prog_pins[1], skel->progs.to_slot);
+	*progs_replaced = false;
+	p->from_slot = pinned_prog(dir, prog_pins[0], skel->progs.from_slot, progs_replaced);
+	p->to_slot = pinned_prog(dir, prog_pins[1], skel->progs.to_slot, progs_replaced);
 	if (p->from_slot < 0 || p->to_slot < 0)
 		ret = sn_err(EXIT_FAILED, "pinning the programs in %s: %s", dir, strerror(errno));
+	else if (*progs_replaced && prewarmed)
+		sn_info("%s: the pinned programs used other maps than the pins; the data path now "
+			"uses the pinned maps", dir);
 out:
 	slotnet_bpf__destroy(skel);
 	return ret;
@@ -409,19 +633,16 @@ int slot_zero_counters(const struct sn_maps *m, unsigned slot)
 	return ret;
 }
 
-int slot_scrub(const struct sn_maps *m, unsigned slot)
+int slot_unregister(const struct sn_maps *m, unsigned slot)
 {
 	static const struct slotnet_slot empty_slot;
 	struct slotnet_slot old;
-	__u32 key = slot;
 
 	if (slot_read(m, slot, &old) < 0 || slot_write(m, slot, &empty_slot) < 0)
 		return -1;
 	if (old.ifindex && bpf_map_delete_elem(m->ifslots, &old.ifindex) < 0 && errno != ENOENT)
 		return -1;
-	if (bpf_map_delete_elem(m->bindings, &key) < 0 && errno != ENOENT)
-		return -1;
-	return slot_zero_counters(m, slot);
+	return 0;
 }
 
 int parse_slot(const char *arg, const struct slotnet_config *cfg, unsigned *slot)

@@ -28,14 +28,22 @@ struct sn_progs {
 /* Exit code when the caller lacks the privileges slotnet needs (messages printed). */
 int need_privileges(void);
 /*
+ * Refuses an empty or relative DIR and one with '.' or '..' components;
+ * points *DIR at its one spelling (no repeated or trailing '/'); an exit code.
+ */
+int pin_dir_normalize(const char **dir);
+/*
  * Checks that DIR is absolute and on a BPF filesystem, mounting bpffs at
  * /sys/fs/bpf first when DIR is below it and nothing is mounted there.
  */
 int pin_dir_check(const char *dir);
-/* Whether DIR holds a configuration pin. */
-bool state_exists(const char *dir);
-/* Opens and checks every map pin and reads the configuration; an exit code. */
-int state_open(const char *dir, struct sn_maps *m, struct slotnet_config *cfg);
+/* state_read_config's answer when nothing was prewarmed in the directory yet. */
+#define STATE_FRESH (-1)
+/*
+ * The pinned configuration, every field checked (a damaged one is refused
+ * with a message naming the field): 0, STATE_FRESH (silent), or an exit code.
+ */
+int state_read_config(const char *dir, struct slotnet_config *cfg);
 void state_close(struct sn_maps *m);
 /* The maps state_get opens besides the configuration, in map_specs order. */
 enum {
@@ -48,15 +56,25 @@ enum {
 /*
  * The state of g.pin_dir: the configuration and the maps in NEED, opened on
  * first use and kept for the rest of the process, so a batch of commands
- * opens each once; an exit code.
+ * opens each once, and checked to be the maps the pinned programs use; an
+ * exit code.
  */
 int state_get(unsigned need, const struct sn_maps **m, const struct slotnet_config **cfg);
 /*
+ * Pins again, from the maps the pinned programs use, every map pin that is
+ * missing (removed by hand): nothing is lost; an exit code.
+ */
+int state_repin(const char *dir);
+/*
  * Creates the maps (or reuses compatible pins) and pins them, and the
- * programs unless pinned ones exist (all slots then share one copy); an
+ * programs unless pinned ones exist that use exactly the pinned maps (all
+ * slots then share one copy); *progs_replaced says new programs were pinned
+ * and must be switched in.  PREWARMED: slots exist, so every map must be
+ * pinned already (a missing one is reported, never made again empty); an
  * exit code.
  */
-int state_create(const char *dir, struct sn_maps *m, struct sn_progs *p);
+int state_create(const char *dir, bool prewarmed, struct sn_maps *m, struct sn_progs *p,
+		 bool *progs_replaced);
 void progs_close(struct sn_progs *p);
 int state_write_config(const struct sn_maps *m, const struct slotnet_config *cfg);
 /* "DIR/links/VETH-ingress" (or -egress): a slot's tcx link (bpffs reserves dots in names). */
@@ -70,8 +88,11 @@ int slot_read(const struct sn_maps *m, unsigned slot, struct slotnet_slot *s);
 int slot_write(const struct sn_maps *m, unsigned slot, const struct slotnet_slot *s);
 /* Registers a slot's root veth for the data path: its entry (not READY yet) and ifslots. */
 int slot_register(const struct sn_maps *m, unsigned slot, const struct slotnet_slot *s);
-/* Forgets everything about a slot: entry (so not READY), ifslots, binding, counters. */
-int slot_scrub(const struct sn_maps *m, unsigned slot);
+/*
+ * Forgets a slot's devices before they are made again: its entry (so not
+ * READY) and its ifslots key.  A tenant's binding and counters stay.
+ */
+int slot_unregister(const struct sn_maps *m, unsigned slot);
 int slot_zero_counters(const struct sn_maps *m, unsigned slot);
 
 /* A slot number given on the command line, within the pinned count; an exit code. */
