@@ -5,6 +5,8 @@
  * The write replaces the whole hash element, so a packet in flight sees
  * the old binding or the new one, never a VNI of one and a remote of the other.
  */
+#include "config.h"
+#include "lock.h"
 #include "opts.h"
 #include "out.h"
 #include "parse.h"
@@ -59,7 +61,20 @@ static int check_args(const struct bind_args *a, int nargs)
 		return sn_err(EXIT_USAGE, "--any and --force exclude each other (--any takes free slots only)");
 	if (!a->vni.set)
 		return sn_err(EXIT_USAGE, "--vni VNI is required");
+	if (config_check_vni(a->vni.v, &why) < 0)
+		return sn_err(EXIT_USAGE, "--vni %u: %s", a->vni.v, why);
 	if (a->remote.set && check_unicast(a->remote.be, &why) < 0)
+		return sn_err(EXIT_USAGE, "--remote '%s': %s", format_ipv4(a->remote.be, x), why);
+	return 0;
+}
+
+/* A remote must not lead back into the worker: another slot, the slot itself, this host. */
+static int check_remote(const struct bind_args *a, const struct slotnet_config *cfg)
+{
+	char x[IPV4_STRLEN];
+	const char *why;
+
+	if (a->remote.set && config_check_remote(cfg, a->remote.be, &why) < 0)
 		return sn_err(EXIT_USAGE, "--remote '%s': %s", format_ipv4(a->remote.be, x), why);
 	return 0;
 }
@@ -188,7 +203,17 @@ static int claim_free_slot(const struct sn_maps *m, const struct slotnet_config 
 	for (unsigned i = 0; i < cfg->nslots && ret == EXIT_CONFLICT; i++) {
 		__u32 key = i;
 
+		int locked;
+
 		if (bound[i] || !slot_ready(cfg, i))
+			continue;
+		/* A slot whose lock is held is being bound or unbound: not free. */
+		locked = lock_slot_try(i);
+		if (locked < 0) {
+			ret = sn_err(EXIT_FAILED, "slot %u: locking it: %s", i, strerror(errno));
+			break;
+		}
+		if (!locked)
 			continue;
 		if (bpf_map_update_elem(m->bindings, &key, b, BPF_NOEXIST) == 0) {
 			*slot = i;
@@ -196,6 +221,7 @@ static int claim_free_slot(const struct sn_maps *m, const struct slotnet_config 
 		} else if (errno != EEXIST) { /* EEXIST: another binder took it first */
 			ret = map_failed(i, "writing");
 		}
+		unlock_slot(i);
 	}
 	free(bound);
 	if (ret == EXIT_CONFLICT)
@@ -223,7 +249,8 @@ int do_bind(int argc, char **argv)
 {
 	struct bind_args a = { 0 };
 	struct slotnet_binding b = { 0 };
-	const struct slotnet_config *cfg;
+	const struct slotnet_config *cfg, *pinned;
+	struct slotnet_config cfg_copy;
 	const struct sn_maps *m;
 	bool changed = false;
 	unsigned slot = 0;
@@ -234,7 +261,12 @@ int do_bind(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? EXIT_DONE : ret;
 	if ((ret = check_args(&a, nargs)) || (ret = need_privileges()) ||
-	    (ret = state_get(SN_BINDINGS, &m, &cfg)))
+	    (ret = state_get(SN_BINDINGS, &m, &pinned)))
+		return ret;
+	/* A copy: slot_ready() reads the configuration again, and a prewarm may grow it. */
+	cfg_copy = *pinned;
+	cfg = &cfg_copy;
+	if ((ret = check_remote(&a, cfg)))
 		return ret;
 	b.vni = a.vni.v;
 	if (a.remote.set) {
@@ -248,8 +280,12 @@ int do_bind(int argc, char **argv)
 		if (!slot_ready(cfg, slot))
 			return sn_err(EXIT_USAGE, "slot %u: not ready (run 'slotnet prewarm' to complete it)",
 				      slot);
+		/* Excludes an unbind of the slot, whose scrub must not outlive our binding. */
+		if ((ret = lock_slot(slot)))
+			return ret;
 		ret = a.force.set ? replace_binding(m, slot, &b, &changed)
 				  : insert_binding(m, slot, &b, &changed);
+		unlock_slot(slot);
 	}
 	if (!ret)
 		report(slot, &b, a.any.set, changed);

@@ -9,6 +9,7 @@
 #include "slotnet.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -349,6 +350,8 @@ static void child_exec(int nsfd, const char *path, char *const argv[], int in, i
 		_exit(126);
 	if (dup2(in, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
 		_exit(126);
+	/* slotnet ignores SIGPIPE; the tools expect the default. */
+	signal(SIGPIPE, SIG_DFL);
 	execv(path, argv);
 	_exit(127);
 }

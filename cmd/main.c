@@ -3,11 +3,14 @@
  * slotnet: network slots for micro-VMs.  Global options, the command table
  * and multi-call dispatch (a link named slotnet-dump runs "slotnet dump").
  */
+#include "lock.h"
 #include "slotnet.h"
 #include "slotnet_abi.h"
+#include "state.h"
 
 #include <errno.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +104,7 @@ static void usage(FILE *f)
 		"  -j, --json          machine-readable output\n"
 		"  --pin-dir DIR       where the state is pinned (default $SLOTNET_PIN_DIR or %s)\n"
 		"  -q, --quiet         no progress or information on stderr\n"
+		"  --no-wait           fail (exit 1) instead of waiting for a locked pin directory\n"
 		"  -v, --verbose       timings and detail on stderr\n"
 		"  -b, --batch FILE    run the commands in FILE ('-': stdin), one per line\n"
 		"  -k, --keep-going    in a batch, go on after a failed line\n"
@@ -136,6 +140,8 @@ static int parse_globals(int argc, char **argv, bool multicall, int *exit_code)
 			g.json = true;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			g.quiet = true;
+		} else if (!strcmp(a, "--no-wait")) {
+			g.no_wait = true;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			g.verbose++;
 		} else if (!strcmp(a, "--pin-dir")) {
@@ -223,18 +229,21 @@ static int run_batch(void)
 	unsigned ran = 0, failed = 0;
 	char *line = NULL;
 	size_t cap = 0;
+	ssize_t len;
 	int first = EXIT_DONE;
 
 	if (!f)
 		return sn_err(EXIT_USAGE, "batch file '%s': %s", batch_file, strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
+	while ((len = getline(&line, &cap, f)) > 0) {
 		int code;
 
 		g.line++;
-		if (is_blank_or_comment(line))
+		if (is_blank_or_comment(line) && strlen(line) == (size_t)len)
 			continue;
 		ran++;
-		code = run_line(line);
+		/* A NUL would silently cut the line short (dropping a --force, say). */
+		code = strlen(line) != (size_t)len ? sn_err(EXIT_USAGE, "holds a NUL byte")
+						    : run_line(line);
 		g.cmd = NULL;
 		if (code == EXIT_DONE)
 			continue;
@@ -267,6 +276,7 @@ double sn_now_ms(void)
 /* -v: how long the command took inside this process, start-up excluded. */
 static int finish(int code, double start)
 {
+	lock_forget_unused();
 	sn_debug("took %.0f us", (sn_now_ms() - start) * 1e3);
 	return code;
 }
@@ -278,6 +288,8 @@ int main(int argc, char **argv)
 	double start = sn_now_ms();
 	int first, code = EXIT_DONE;
 
+	/* A child (iptables-restore) that exits early is an error to report, not our death. */
+	signal(SIGPIPE, SIG_IGN);
 	g.pin_dir = getenv("SLOTNET_PIN_DIR");
 	if (!g.pin_dir || !*g.pin_dir)
 		g.pin_dir = SLOTNET_DEFAULT_PIN_DIR;
@@ -291,6 +303,8 @@ int main(int argc, char **argv)
 		first = parse_globals(argc, argv, true, &code);
 		if (first < 0)
 			return code;
+		if ((code = pin_dir_normalize(&g.pin_dir)))
+			return code;
 		/* The command sees its name where the globals were. */
 		argv[first - 1] = (char *)c->name;
 		return finish(c->func(argc - first + 1, argv + first - 1), start);
@@ -303,6 +317,8 @@ int main(int argc, char **argv)
 		if (first < argc)
 			return sn_err(EXIT_USAGE, "a batch takes its commands from '%s', not from "
 				      "arguments ('%s')", batch_file, argv[first]);
+		if ((code = pin_dir_normalize(&g.pin_dir)))
+			return code;
 		return finish(run_batch(), start);
 	}
 	if (first >= argc) {
@@ -313,5 +329,7 @@ int main(int argc, char **argv)
 	if (!c)
 		return sn_err(EXIT_USAGE, "unknown command '%s' (see 'slotnet -h')", argv[first]);
 	g.cmd = c->name;
+	if ((code = pin_dir_normalize(&g.pin_dir)))
+		return code;
 	return finish(c->func(argc - first, argv + first), start);
 }

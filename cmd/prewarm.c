@@ -8,6 +8,8 @@
  * only when its READY flag is pinned, so a crash leaves nothing that a
  * re-run would mistake for finished work.
  */
+#include "config.h"
+#include "lock.h"
 #include "netns.h"
 #include "nl.h"
 #include "opts.h"
@@ -50,18 +52,13 @@ struct prewarm_args {
 	struct rules_opts ro;
 };
 
-/* Index + 1 is the enum slotnet_tunnel value. */
-static const char *const tunnel_names[] = { "vxlan", "geneve", NULL };
-/* Index + 1 is the enum slotnet_attach value. */
-static const char *const attach_names[] = { "tcx", "tc", NULL };
-
 #define A struct prewarm_args
 static const struct opt_def prewarm_opts[] = {
 	OPT("slots", 'n', OPT_U32, A, slots, "N",
 	    "slots 0..N-1 (default: the pinned count)", .min = 1, .max = SLOTNET_MAX_SLOTS),
 	OPT("prefix", 'p', OPT_STR, A, prefix, "P", "name slots P0, P1, ... (default sn)"),
 	OPT("tunnel", 't', OPT_ENUM, A, tunnel, "vxlan|geneve", "tunnel type (default geneve)",
-	    .choices = tunnel_names),
+	    .choices = config_tunnel_names),
 	OPT("remote", 'r', OPT_IPV4, A, remote, "ADDR",
 	    "tunnels' default remote (default 192.0.2.1, a placeholder)"),
 	OPT("outside", 'o', OPT_CIDR, A, outside, "CIDR",
@@ -70,7 +67,7 @@ static const struct opt_def prewarm_opts[] = {
 	    "workers making slots at once (default: online CPUs, at most 4)", .min = 1, .max = 16),
 	OPT("attach", 'a', OPT_ENUM, A, attach, "tc|tcx",
 	    "how the programs sit on the root veths: clsact on shared filter blocks "
-	    "(default), or pinned tcx links (~40 ms per slot)", .choices = attach_names),
+	    "(default), or pinned tcx links (~40 ms per slot)", .choices = config_attach_names),
 	OPT("rules", 'R', OPT_FLAG, A, rules, NULL,
 	    "install the firewall rules too, and keep them on later runs (see slotnet-rules(8))"),
 	RULES_OPT_DEFS(A, ro),
@@ -94,6 +91,11 @@ struct prewarm {
 	struct fw_tools tools;
 	struct fw_set want[FW_FAMILIES]; /* a slot's rule sets */
 	bool have_ipv6;
+	bool prewarmed;         /* slots were pinned before this run */
+	bool progs_replaced;    /* new programs pinned: switch every attach to them */
+	char conflict[192];     /* a link the survey found in the way */
+	int conflict_code;
+	unsigned repaired;      /* bound slots made again, their bindings kept */
 	int *root_ifindex;      /* per slot: its root-side veth, 0 when absent */
 	unsigned *todo;         /* slots to (re)create */
 	unsigned ntodo;
@@ -123,22 +125,6 @@ enum { PHASE_NETNS, PHASE_DEVICES, PHASE_RULES, PHASE_ROOT, PHASES };
 
 /* ---- configuration: defaults, the pinned one, and the difference ---- */
 
-static void default_config(struct slotnet_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->abi_version = SLOTNET_ABI_VERSION;
-	cfg->tunnel = SLOTNET_TUNNEL_GENEVE;
-	cfg->dummy_vni_base = SLOTNET_DUMMY_VNI_BASE;
-	inet_pton(AF_INET, "192.0.2.1", &cfg->remote_be);
-	inet_pton(AF_INET, "100.64.0.0", &cfg->outside_be);
-	cfg->outside_plen = 16;
-	inet_pton(AF_INET, SLOT_INSIDE_ADDR, &cfg->inside_be);
-	cfg->inside_plen = SLOT_INSIDE_PLEN;
-	inet_pton(AF_INET, SLOT_GATEWAY_ADDR, &cfg->gateway_be);
-	strcpy(cfg->prefix, "sn");
-	rules_defaults(cfg);
-}
-
 static void append(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void append(char *buf, size_t len, const char *fmt, ...)
@@ -162,8 +148,8 @@ static int merge_pinned(const struct prewarm_args *a, struct slotnet_config *cfg
 	if (a->prefix.set && strcmp(a->prefix.v, cfg->prefix))
 		append(diff, sizeof(diff), ", --prefix '%s' (pinned '%s')", a->prefix.v, cfg->prefix);
 	if (a->tunnel.set && (unsigned)a->tunnel.v + 1 != cfg->tunnel)
-		append(diff, sizeof(diff), ", --tunnel %s (pinned %s)", tunnel_names[a->tunnel.v],
-		       tunnel_names[cfg->tunnel - 1]);
+		append(diff, sizeof(diff), ", --tunnel %s (pinned %s)",
+		       config_tunnel_names[a->tunnel.v], config_tunnel_name(cfg->tunnel));
 	if (a->remote.set && a->remote.be != cfg->remote_be)
 		append(diff, sizeof(diff), ", --remote %s (pinned %s)", format_ipv4(a->remote.be, x),
 		       format_ipv4(cfg->remote_be, y));
@@ -173,27 +159,14 @@ static int merge_pinned(const struct prewarm_args *a, struct slotnet_config *cfg
 		       format_ipv4(a->outside.net_be, x), a->outside.plen,
 		       format_ipv4(cfg->outside_be, y), cfg->outside_plen);
 	if (a->attach.set && (unsigned)a->attach.v + 1 != cfg->attach)
-		append(diff, sizeof(diff), ", --attach %s (pinned %s)", attach_names[a->attach.v],
-		       attach_names[cfg->attach - 1]);
+		append(diff, sizeof(diff), ", --attach %s (pinned %s)",
+		       config_attach_names[a->attach.v], config_attach_name(cfg->attach));
 	if (diff[0])
 		return sn_err(EXIT_USAGE, "differs from the configuration pinned in %s: %s",
 			      g.pin_dir, diff + 2);
 	if (a->slots.set)
 		cfg->nslots = a->slots.v;
 	return 0;
-}
-
-/*
- * A netdev group of the pin directory's own (FNV-1a of its path), so that
- * teardown deletes every root veth in one request; never 0, the default group.
- */
-static uint32_t link_group_of(const char *pin_dir)
-{
-	uint32_t h = 2166136261u;
-
-	for (const char *c = pin_dir; *c; c++)
-		h = (h ^ (unsigned char)*c) * 16777619u;
-	return h | 0x80000000u;
 }
 
 /* Asks about tcx programs on lo, which every namespace has: kernels before 6.6 say EINVAL. */
@@ -212,7 +185,6 @@ static uint32_t tc_block(const struct slotnet_config *cfg, bool egress)
 
 static void apply_args(const struct prewarm_args *a, struct slotnet_config *cfg)
 {
-	cfg->link_group = link_group_of(g.pin_dir);
 	if (a->slots.set)
 		cfg->nslots = a->slots.v;
 	if (a->prefix.set)
@@ -225,12 +197,8 @@ static void apply_args(const struct prewarm_args *a, struct slotnet_config *cfg)
 		cfg->outside_be = a->outside.net_be;
 		cfg->outside_plen = a->outside.plen;
 	}
-	/*
-	 * tc by default, even where tcx exists: every tcx attach waits for an
-	 * RCU grace period with RTNL held (~20 ms here, 40 per slot), while a
-	 * qdisc on the shared blocks costs well under a millisecond.
-	 */
-	cfg->attach = a->attach.set ? a->attach.v + 1 : SLOTNET_ATTACH_TC;
+	if (a->attach.set)
+		cfg->attach = a->attach.v + 1;
 }
 
 static int validate(const struct prewarm_args *a, const struct slotnet_config *cfg)
@@ -250,24 +218,55 @@ static int validate(const struct prewarm_args *a, const struct slotnet_config *c
 		return sn_err(EXIT_USAGE, "--slots %u: --outside %s/%u has only %llu host addresses",
 			      cfg->nslots, format_ipv4(cfg->outside_be, x), cfg->outside_plen,
 			      (unsigned long long)cidr_host_count(cfg->outside_plen));
-	if (cidr_contains(cfg->outside_be, cfg->outside_plen, cfg->inside_be & htonl(~3u)) ||
-	    cidr_contains(cfg->inside_be & htonl(~3u), cfg->inside_plen, cfg->outside_be))
+	if (check_unicast_range(cfg->outside_be, cfg->outside_plen, &why) < 0)
+		return sn_err(EXIT_USAGE, "--outside %s/%u: %s: slots' outside addresses must be "
+			      "unicast", format_ipv4(cfg->outside_be, x), cfg->outside_plen, why);
+	if (cidr_contains(cfg->outside_be, cfg->outside_plen, cfg->inside_be & cidr_mask(cfg->inside_plen)) ||
+	    cidr_contains(cfg->inside_be & cidr_mask(cfg->inside_plen), cfg->inside_plen, cfg->outside_be))
 		return sn_err(EXIT_USAGE, "--outside %s/%u: overlaps the slots' own underlay %s/%u",
 			      format_ipv4(cfg->outside_be, x), cfg->outside_plen, SLOT_INSIDE_ADDR,
 			      SLOT_INSIDE_PLEN);
-	if (check_unicast(cfg->remote_be, &why) < 0)
+	if (config_check_remote(cfg, cfg->remote_be, &why) < 0)
 		return sn_err(EXIT_USAGE, "--remote %s: %s", format_ipv4(cfg->remote_be, x), why);
 	if (cfg->attach == SLOTNET_ATTACH_TCX && !tcx_supported())
 		return sn_err(EXIT_USAGE, "--attach tcx: this kernel has no tcx (Linux 6.6 or later); "
 			      "use --attach tc");
-	if (cidr_contains(cfg->outside_be, cfg->outside_plen, cfg->remote_be))
-		return sn_err(EXIT_USAGE, "--remote %s: inside the outside range; it must be "
-			      "reached through the underlay", format_ipv4(cfg->remote_be, x));
 	return 0;
 }
 
 /* ---- survey: what already exists ---- */
 
+/* A link of another slotnet (pin directory): its group has slotnet's top bit. */
+static bool other_slotnets_link(const struct prewarm *p, const struct rt_link_info *link)
+{
+	return (link->group & 0x80000000u) && link->group != p->cfg.link_group;
+}
+
+/* NAME without its trailing digits starts P, or NAME starts with P: the two prefixes overlap. */
+static bool overlaps_prefix(const char *name, const char *prefix)
+{
+	size_t n = strlen(name), plen = strlen(prefix);
+
+	while (n && name[n - 1] >= '0' && name[n - 1] <= '9')
+		n--;
+	return !strncmp(name, prefix, plen) || (n && n <= plen && !strncmp(name, prefix, n));
+}
+
+static void note_conflict(struct prewarm *p, int code, const char *what, const char *name,
+			  uint32_t group)
+{
+	if (p->conflict[0])
+		return;
+	p->conflict_code = code;
+	snprintf(p->conflict, sizeof(p->conflict), "link %s %s (netdev group %u)%s", name, what,
+		 group, code == EXIT_USAGE ? "; choose another --prefix" : ": rename or remove it");
+}
+
+/*
+ * Only links in this pin directory's netdev group are slotnet's: another
+ * link with a slot's name is never taken over, and another slotnet's slots
+ * must not match this one's names (nor its root rules' PREFIX+).
+ */
 static int note_root_link(const struct nlmsghdr *nlh, void *data)
 {
 	struct prewarm *p = data;
@@ -276,9 +275,17 @@ static int note_root_link(const struct nlmsghdr *nlh, void *data)
 
 	if (rt_link_parse(nlh, &link) < 0 || !link.name)
 		return NL_CB_OK;
+	if (other_slotnets_link(p, &link) && overlaps_prefix(link.name, p->cfg.prefix))
+		note_conflict(p, EXIT_USAGE, "is another slotnet's, whose slot names overlap this "
+			      "prefix", link.name, link.group);
 	slot = slot_of_name(&p->cfg, link.name);
-	if (slot >= 0)
+	if (slot < 0)
+		return NL_CB_OK;
+	if (link.group == p->cfg.link_group)
 		p->root_ifindex[slot] = link.ifindex;
+	else
+		note_conflict(p, EXIT_FAILED, "has a slot's name but is not slotnet's", link.name,
+			      link.group);
 	return NL_CB_OK;
 }
 
@@ -305,16 +312,24 @@ static bool slot_complete(struct prewarm *p, unsigned i)
 	       netns_exists(name) && (p->cfg.attach != SLOTNET_ATTACH_TCX || links_pinned(name));
 }
 
-static int survey(struct prewarm *p)
+/* Every root link: the slots' veths, and anything in their way; before anything changes. */
+static int survey_links(struct prewarm *p)
 {
 	memset(p->root_ifindex, 0, p->cfg.nslots * sizeof(int));
+	p->conflict[0] = '\0';
 	if (rt_dump_links(p->root_nl, note_root_link, p) < 0)
 		return sn_err(EXIT_FAILED, "listing links: %s", strerror(errno));
+	if (p->conflict[0])
+		return sn_err(p->conflict_code, "--prefix '%s': %s", p->cfg.prefix, p->conflict);
+	return 0;
+}
+
+static void find_todo(struct prewarm *p)
+{
 	p->ntodo = 0;
 	for (unsigned i = 0; i < p->cfg.nslots; i++)
 		if (!slot_complete(p, i))
 			p->todo[p->ntodo++] = i;
-	return 0;
 }
 
 static int slot_failed(unsigned i, const char *step, int err, const char *extack)
@@ -335,7 +350,27 @@ static int commit_root(struct rt_batch *b)
 	return slot_failed(e->tag, e->what, e->err, e->extack);
 }
 
-/* Half-made slots are removed whole and made again: simpler than mending. */
+/*
+ * A slot to make again: a bound one was broken (its namespace or veth
+ * removed by hand) and keeps its tenant's binding and counters through the
+ * repair; an unbound one starts with zero counters.
+ */
+static int forget_devices(struct prewarm *p, unsigned i)
+{
+	struct slotnet_binding b;
+	__u32 key = i;
+
+	if (slot_unregister(&p->maps, i) < 0)
+		return -1;
+	if (bpf_map_lookup_elem(p->maps.bindings, &key, &b) == 0) {
+		p->repaired++;
+		sn_info("slot %u: bound (VNI %u), made again; its binding is kept", i, b.vni);
+		return 0;
+	}
+	return errno == ENOENT ? slot_zero_counters(&p->maps, i) : -1;
+}
+
+/* Half-made or broken slots are removed whole and made again: simpler than mending. */
 static int clear_leftovers(struct prewarm *p)
 {
 	struct rt_batch *b = rt_batch_new(p->root_nl, NULL, NULL);
@@ -350,8 +385,7 @@ static int clear_leftovers(struct prewarm *p)
 		unsigned i = p->todo[k];
 
 		slot_name(name, &p->cfg, i);
-		/* A re-made slot inherits nothing from a tenant of the half-made one. */
-		if (slot_scrub(&p->maps, i) < 0 || link_unpin(g.pin_dir, name) < 0) {
+		if (forget_devices(p, i) < 0 || link_unpin(g.pin_dir, name) < 0) {
 			ret = sn_err(EXIT_FAILED, "slot %u: clearing its state: %s", i, strerror(errno));
 			goto out;
 		}
@@ -772,12 +806,15 @@ static int make_slots(struct prewarm *p)
 
 	for (; started < p->jobs; started++) {
 		struct lane *l = &lanes[started];
+		int err = 0;
 
 		l->p = p;
 		procfs_init(&l->proc);
 		l->nl = nl_socket_open(NETLINK_ROUTE);
-		if (!l->nl || pthread_create(&l->thread, NULL, lane_run, l)) {
-			ret = sn_err(EXIT_FAILED, "starting worker %u: %s", started, strerror(errno));
+		if (!l->nl || (err = pthread_create(&l->thread, NULL, lane_run, l))) {
+			/* pthread_create returns its error; it does not set errno. */
+			ret = sn_err(EXIT_FAILED, "starting worker %u: %s", started,
+				     strerror(err ? err : errno));
 			__atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
 			nl_socket_close(l->nl);
 			break;
@@ -820,6 +857,59 @@ static int refresh_tc_attach(struct prewarm *p)
 	ret = commit_root(b);
 	rt_batch_free(b);
 	return ret;
+}
+
+static int link_prog_id(int link_fd, __u32 *id)
+{
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_link_get_info_by_fd(link_fd, &info, &len) < 0)
+		return -1;
+	*id = info.prog_id;
+	return 0;
+}
+
+/* With tcx, every slot's links must hold the pinned programs: switch those that do not. */
+static int refresh_tcx_links(struct prewarm *p)
+{
+	const int progs[2] = { p->progs.from_slot, p->progs.to_slot };
+	char name[SLOT_NAME_LEN], path[PATH_MAX];
+	__u32 want[2], have = 0;
+	unsigned switched = 0;
+
+	if (p->cfg.attach != SLOTNET_ATTACH_TCX)
+		return 0;
+	for (int egress = 0; egress < 2; egress++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (bpf_prog_get_info_by_fd(progs[egress], &info, &len) < 0)
+			return sn_err(EXIT_FAILED, "reading the pinned programs: %s", strerror(errno));
+		want[egress] = info.id;
+	}
+	for (unsigned i = 0; i < p->cfg.nslots; i++) {
+		slot_name(name, &p->cfg, i);
+		for (int egress = 0; egress < 2; egress++) {
+			int fd, ret = 0;
+
+			link_pin_path(path, g.pin_dir, name, egress);
+			fd = bpf_obj_get(path);
+			if (fd < 0)
+				return slot_failed(i, "opening its tcx link", errno, NULL);
+			if (link_prog_id(fd, &have) < 0 ||
+			    (have != want[egress] && bpf_link_update(fd, progs[egress], NULL) < 0))
+				ret = slot_failed(i, "switching its tcx link to the pinned program",
+						  errno, NULL);
+			switched += !ret && have != want[egress];
+			close(fd);
+			if (ret)
+				return ret;
+		}
+	}
+	if (switched)
+		sn_info("switched %u tcx links to the pinned programs", switched);
+	return 0;
 }
 
 /* ---- the command ---- */
@@ -883,22 +973,20 @@ static int refresh_rules(struct prewarm *p)
 
 static int load_config(struct prewarm *p, const struct prewarm_args *a)
 {
-	struct sn_maps m;
 	int ret;
 
-	default_config(&p->cfg);
-	if (state_exists(g.pin_dir)) {
-		ret = state_open(g.pin_dir, &m, &p->cfg);
-		if (ret == EXIT_USAGE) /* maps pinned, configuration never written: fresh */
-			default_config(&p->cfg);
-		else if (ret)
-			return ret;
-		else
-			state_close(&m);
-		if (p->cfg.nslots && (ret = merge_pinned(a, &p->cfg)))
-			return ret;
-	}
-	if (!p->cfg.nslots)
+	/* A map pin removed by hand comes back from the programs before anything reads it. */
+	if ((ret = state_repin(g.pin_dir)))
+		return ret;
+	ret = state_read_config(g.pin_dir, &p->cfg);
+	if (ret && ret != STATE_FRESH)
+		return ret;
+	p->prewarmed = !ret;
+	if (!p->prewarmed)
+		config_defaults(&p->cfg, g.pin_dir);
+	if (p->prewarmed && (ret = merge_pinned(a, &p->cfg)))
+		return ret;
+	if (!p->prewarmed)
 		apply_args(a, &p->cfg);
 	p->cfg.flags &= ~SLOTNET_CONFIG_ALL_READY; /* until this run has finished */
 	if ((ret = validate(a, &p->cfg)))
@@ -943,7 +1031,8 @@ static void report(const struct prewarm *p, double ms)
 {
 	out_obj_open(NULL);
 	out_u64("slots", "%lu slots ready", p->cfg.nslots);
-	out_u64("created", " (%lu created)", p->ntodo);
+	out_u64("created", " (%lu created", p->ntodo - p->repaired);
+	out_u64("repaired", ", %lu repaired)", p->repaired);
 	out_str("pin_dir", " in %s", g.pin_dir);
 	out_u64("ms", " in %lu ms\n", (uint64_t)ms);
 	out_obj_close();
@@ -963,17 +1052,20 @@ int do_prewarm(int argc, char **argv)
 		return ret < 0 ? EXIT_DONE : ret;
 	p.jobs = a.jobs.set ? a.jobs.v : default_jobs();
 	if ((ret = need_privileges()) || (ret = pin_dir_check(g.pin_dir)) ||
-	    (ret = load_config(&p, &a)) || (ret = setup(&p)) || (ret = check_tunnel_support(&p)))
+	    (ret = lock_pin_dir()) || (ret = load_config(&p, &a)) || (ret = setup(&p)) ||
+	    (ret = check_tunnel_support(&p)) || (ret = survey_links(&p)))
 		goto out;
 	if ((ret = netns_prepare_dir()) < 0) {
 		ret = sn_err(EXIT_FAILED, "preparing %s: %s", NETNS_RUN_DIR, strerror(errno));
 		goto out;
 	}
-	if ((ret = state_create(g.pin_dir, &p.maps, &p.progs)) ||
-	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()) ||
-	    (ret = survey(&p)) || (ret = clear_leftovers(&p)) || (ret = make_slots(&p)))
+	if ((ret = state_create(g.pin_dir, p.prewarmed, &p.maps, &p.progs, &p.progs_replaced)) ||
+	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()))
 		goto out;
-	if ((ret = refresh_tc_attach(&p)) || (ret = refresh_rules(&p)))
+	find_todo(&p);
+	if ((ret = clear_leftovers(&p)) || (ret = make_slots(&p)) ||
+	    (ret = refresh_tc_attach(&p)) || (ret = refresh_tcx_links(&p)) ||
+	    (ret = refresh_rules(&p)))
 		goto out;
 	p.cfg.flags |= SLOTNET_CONFIG_ALL_READY;
 	if ((ret = state_write_config(&p.maps, &p.cfg)))

@@ -4,6 +4,7 @@
  * the root namespace and the same one in every slot.  The rule options live
  * in the pinned configuration, so --check and later prewarm runs need none.
  */
+#include "lock.h"
 #include "opts.h"
 #include "out.h"
 #include "parse.h"
@@ -215,7 +216,12 @@ int do_rules(int argc, char **argv)
 	if (a.check.set && rules_opts_given(&a.ro))
 		return sn_err(EXIT_USAGE, "--check compares with the pinned rule options; "
 			      "give options to --apply (or --print to preview)");
-	if ((ret = need_privileges()) || (ret = state_get(0, &m, &pinned)))
+	if ((ret = need_privileges()))
+		return ret;
+	/* Before the configuration is read: a prewarm's last write must not revert ours. */
+	if (a.apply.set && (ret = lock_pin_dir()))
+		return ret;
+	if ((ret = state_get(0, &m, &pinned)))
 		return ret;
 	cfg = *pinned;
 	if ((ret = rules_opts_merge(&a.ro, &cfg)))

@@ -18,6 +18,7 @@ enum {
 struct globals {
 	bool json;
 	bool quiet;
+	bool no_wait;       /* a locked pin directory is a failure, not a wait */
 	int verbose;
 	const char *pin_dir;
 	const char *cmd;    /* the running subcommand, for messages */

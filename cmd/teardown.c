@@ -7,6 +7,7 @@
  * the background.  The pins go last, so an interrupted teardown can always be
  * run again.
  */
+#include "lock.h"
 #include "netns.h"
 #include "nl.h"
 #include "opts.h"
@@ -112,30 +113,24 @@ static int remove_root_rules(const struct slotnet_config *cfg)
 int do_teardown(int argc, char **argv)
 {
 	struct slotnet_config cfg;
-	struct sn_maps m;
 	char **args;
 	int nargs, ret;
 
 	ret = opts_parse(&teardown_spec, argc, argv, NULL, &args, &nargs);
 	if (ret)
 		return ret < 0 ? EXIT_DONE : ret;
-	if ((ret = need_privileges()) || (ret = pin_dir_check(g.pin_dir)))
+	if ((ret = need_privileges()) || (ret = pin_dir_check(g.pin_dir)) || (ret = lock_pin_dir()))
 		return ret;
-	if (!state_exists(g.pin_dir)) {
+	ret = state_read_config(g.pin_dir, &cfg);
+	if (ret == STATE_FRESH) {
 		/* Maps may be pinned without a configuration if the first prewarm died early. */
 		ret = state_remove(g.pin_dir);
 		if (!ret)
 			sn_info("nothing to remove in %s", g.pin_dir);
 		return ret;
 	}
-	ret = state_open(g.pin_dir, &m, &cfg);
-	if (ret == EXIT_USAGE)
-		return state_remove(g.pin_dir);
-	if (ret)
-		return ret;
-	state_close(&m);
-	if ((ret = remove_root_rules(&cfg)) || (ret = remove_root_veths(&cfg)) || (ret = remove_namespaces(&cfg)) ||
-	    (ret = state_remove(g.pin_dir)))
+	if (ret || (ret = remove_root_rules(&cfg)) || (ret = remove_root_veths(&cfg)) ||
+	    (ret = remove_namespaces(&cfg)) || (ret = state_remove(g.pin_dir)))
 		return ret;
 	sn_info("removed %u slots (prefix %s) and the pins in %s", cfg.nslots, cfg.prefix,
 		g.pin_dir);

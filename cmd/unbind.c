@@ -7,6 +7,7 @@
  * then is the slot free.  The scrub runs even when the slot was already
  * free, so an unbind killed halfway finishes when run again.
  */
+#include "lock.h"
 #include "netns.h"
 #include "nl.h"
 #include "opts.h"
@@ -142,27 +143,14 @@ out:
 	return ret;
 }
 
-int do_unbind(int argc, char **argv)
+static int unbind_slot(const struct sn_maps *m, const struct slotnet_config *cfg, unsigned slot)
 {
 	const struct slotnet_binding scrubbing = { .flags = SLOTNET_BIND_SCRUBBING };
 	struct slotnet_binding old;
-	const struct slotnet_config *cfg;
-	const struct sn_maps *m;
+	__u32 key = slot;
 	bool was_bound;
-	unsigned slot;
-	char **args;
-	int nargs, ret;
-	__u32 key;
+	int ret;
 
-	ret = opts_parse(&unbind_spec, argc, argv, NULL, &args, &nargs);
-	if (ret)
-		return ret < 0 ? EXIT_DONE : ret;
-	if (!nargs)
-		return sn_err(EXIT_USAGE, "which slot? (slotnet unbind SLOT)");
-	if ((ret = need_privileges()) || (ret = state_get(SN_BINDINGS | SN_COUNTERS, &m, &cfg)) ||
-	    (ret = parse_slot(args[0], cfg, &slot)))
-		return ret;
-	key = slot;
 	was_bound = bpf_map_lookup_elem(m->bindings, &key, &old) == 0 &&
 		    !(old.flags & SLOTNET_BIND_SCRUBBING);
 	/* The placeholder stops the traffic and keeps binders off until the slot is clean. */
@@ -181,4 +169,31 @@ int do_unbind(int argc, char **argv)
 	out_obj_close();
 	out_end();
 	return 0;
+}
+
+int do_unbind(int argc, char **argv)
+{
+	const struct slotnet_config *cfg;
+	const struct sn_maps *m;
+	unsigned slot;
+	char **args;
+	int nargs, ret;
+
+	ret = opts_parse(&unbind_spec, argc, argv, NULL, &args, &nargs);
+	if (ret)
+		return ret < 0 ? EXIT_DONE : ret;
+	if (!nargs)
+		return sn_err(EXIT_USAGE, "which slot? (slotnet unbind SLOT)");
+	if ((ret = need_privileges()) || (ret = state_get(SN_BINDINGS | SN_COUNTERS, &m, &cfg)) ||
+	    (ret = parse_slot(args[0], cfg, &slot)))
+		return ret;
+	/*
+	 * Held until the slot is free: a second unbind waits, so its final
+	 * delete can never hit a binding made after this one scrubbed.
+	 */
+	if ((ret = lock_slot(slot)))
+		return ret;
+	ret = unbind_slot(m, cfg, slot);
+	unlock_slot(slot);
+	return ret;
 }

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One lock file per pin directory, /run/slotnet/<pin dir, %-escaped>.lock
+ * (bpffs holds no regular files), with open-file-description byte locks:
+ * byte 0 is the directory's lock, taken exclusively by the commands that
+ * change the slots or the configuration (prewarm, teardown, rules --apply);
+ * byte 1 + N is slot N's, taken by bind and unbind for the one slot they
+ * change, so they never wait for each other on different slots, and cost
+ * one open and one fcntl.
+ */
+#ifndef SLOTNET_LOCK_H
+#define SLOTNET_LOCK_H
+
+#include <stdbool.h>
+
+#define LOCK_RUN_DIR "/run/slotnet"
+
+/*
+ * Takes g.pin_dir's directory lock for the rest of the process: waits for
+ * the holder (saying so on stderr) unless g.no_wait; an exit code.
+ */
+int lock_pin_dir(void);
+/* Takes slot N's lock, waiting for its holder; an exit code. */
+int lock_slot(unsigned slot);
+/* Tries slot N's lock without waiting: 1 taken, 0 held by another, -1 with errno. */
+int lock_slot_try(unsigned slot);
+void unlock_slot(unsigned slot);
+/*
+ * At the end of a command: a lock file whose pin directory is gone (after
+ * teardown, or a prewarm refused before it made anything) is removed.
+ */
+void lock_forget_unused(void);
+
+#endif
