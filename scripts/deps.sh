@@ -10,7 +10,7 @@ pkgs=(
     # tarballs' compressions (gz is essential), multiarch lookup, flock
     apt debian-archive-keyring bzip2 xz-utils dpkg-dev util-linux
     # tests and scripts
-    gawk file bats jq iproute2 procps time iputils-ping python3 iptables
+    gawk file bats jq iproute2 procps time iputils-ping python3 iptables strace
 )
 
 # db:Status-Abbrev is "ii " for installed packages; unknown names print

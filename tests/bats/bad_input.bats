@@ -86,7 +86,7 @@ refused() {
 }
 
 @test "prewarm --remote inside the outside range is refused" {
-    refused "prewarm: --remote 100.64.0.9: inside the outside range; it must be reached through the underlay" \
+    refused "prewarm: --remote 100.64.0.9: inside the outside range (another slot's address); a remote is reached through the underlay" \
         prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 100.64.0.9
 }
 

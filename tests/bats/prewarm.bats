@@ -8,7 +8,7 @@ load helpers
     run --separate-stderr sn -j prewarm --slots 300 --prefix "$P" --tunnel vxlan --remote 198.51.100.7
     assert_status 0
     expect_eq "$(jq -c '[keys_unsorted, .slots, .created, .pin_dir, (.ms | type)]' <<<"$output")" \
-        "[[\"slots\",\"created\",\"pin_dir\",\"ms\"],300,300,\"$PIN\",\"number\"]" "prewarm -j report"
+        "[[\"slots\",\"created\",\"repaired\",\"pin_dir\",\"ms\"],300,300,\"$PIN\",\"number\"]" "prewarm -j report"
 
     assert_all_slots_whole 300
     assert_root_routes_and_neighbours 300
@@ -29,7 +29,7 @@ load helpers
 @test "prewarm prints one summary line and nothing on stderr with -q" {
     run --separate-stderr sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
     assert_status 0
-    [[ $output =~ ^2\ slots\ ready\ \(2\ created\)\ in\ $PIN\ in\ [0-9]+\ ms$ ]] ||
+    [[ $output =~ ^2\ slots\ ready\ \(2\ created,\ 0\ repaired\)\ in\ $PIN\ in\ [0-9]+\ ms$ ]] ||
         fail "unexpected summary: '$output'"
     expect_eq "$stderr" "" "stderr with -q"
 }
@@ -85,7 +85,7 @@ load helpers
     sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 198.51.100.9 --outside 10.77.0.0/24
     run --separate-stderr sn prewarm --slots 3
     assert_status 0
-    [[ $output == "3 slots ready (1 created) in $PIN in "* ]] || fail "summary: $output"
+    [[ $output == "3 slots ready (1 created, 0 repaired) in $PIN in "* ]] || fail "summary: $output"
     assert_all_slots_whole 3
     assert_root_routes_and_neighbours 3 10.77.0.0/24
     assert_slot_anatomy 2 198.51.100.9 10.77.0.0/24
