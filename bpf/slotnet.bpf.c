@@ -8,7 +8,8 @@
  * Leaving a slot: the source must be the slot's inside address (anti-spoof)
  * and becomes its outside address; a VXLAN/Geneve packet must carry the
  * slot's dummy VNI, which becomes the bound VNI (and the bound remote the
- * outer destination).  Entering: the outside destination becomes the inside
+ * outer destination); no packet leaves for the outside range, which only
+ * slots live in.  Entering: the outside destination becomes the inside
  * address; a tunnel packet must carry the bound VNI (from the bound remote,
  * when there is one) and gets the dummy VNI back.  A tunnel packet of an
  * unbound slot, or with another VNI, is dropped either way, so a dummy VNI
@@ -53,9 +54,10 @@ static __always_inline __be32 vni_word_with(__be32 word, __u32 vni)
 	return bpf_htonl(vni << 8 | (bpf_ntohl(word) & 0xff));
 }
 
-static __always_inline int check_leaving(const struct slotnet_config *cfg,
-					 const struct slotnet_slot *s, __u32 slot,
-					 const struct packet *p, struct rewrite *r)
+/* The source and tunnel checks of a leaving packet, and the outer fields it leaves with. */
+static __always_inline int leaving_rewrite(const struct slotnet_config *cfg,
+					   const struct slotnet_slot *s, __u32 slot,
+					   const struct packet *p, struct rewrite *r)
 {
 	const struct slotnet_binding *b;
 
@@ -82,6 +84,35 @@ static __always_inline int check_leaving(const struct slotnet_config *cfg,
 	if (b->flags & SLOTNET_BIND_REMOTE)
 		r->daddr = b->remote_be;
 	return PARSED_IPV4;
+}
+
+/*
+ * Whether ADDR is in the outside range.  The shift is done in 64 bits so a
+ * prefix length of 0 needs no branch of its own.
+ */
+static __always_inline bool in_outside_range(const struct slotnet_config *cfg, __be32 addr)
+{
+	__u64 differing = bpf_ntohl(addr ^ cfg->outside_be);
+
+	return !(differing >> (32 - (__u64)cfg->outside_plen));
+}
+
+/*
+ * The outside range holds only slots, and the root routes each outside
+ * address straight into its slot: a packet leaving for one would reach
+ * another tenant (or come back) through the root, firewall rules or not.
+ * Checked on the destination the packet would leave with, a bound remote
+ * included.
+ */
+static __always_inline int check_leaving(const struct slotnet_config *cfg,
+					 const struct slotnet_slot *s, __u32 slot,
+					 const struct packet *p, struct rewrite *r)
+{
+	int verdict = leaving_rewrite(cfg, s, slot, p, r);
+
+	if (verdict == PARSED_IPV4 && in_outside_range(cfg, r->daddr))
+		return SLOTNET_DROP_HAIRPIN;
+	return verdict;
 }
 
 static __always_inline int check_entering(const struct slotnet_config *cfg,

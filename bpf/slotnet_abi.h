@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define SLOTNET_ABI_VERSION 3
+#define SLOTNET_ABI_VERSION 4
 
 /* Map sizes are fixed at creation; a slot number must stay below this. */
 #define SLOTNET_MAX_SLOTS 16384
@@ -134,6 +134,7 @@ enum slotnet_drop {
 	SLOTNET_DROP_UNBOUND,    /* tunnel packet while the slot is not bound */
 	SLOTNET_DROP_VNI,        /* tunnel packet with a VNI other than the slot's */
 	SLOTNET_DROP_REMOTE,     /* entering: tunnel packet not from the bound remote */
+	SLOTNET_DROP_HAIRPIN,    /* leaving: destination in the outside range, i.e. a slot */
 	SLOTNET_DROP_REASONS
 };
 
@@ -152,6 +153,6 @@ struct slotnet_counters {
 	struct slotnet_dir_counters tx;
 	struct slotnet_dir_counters rx;
 };
-_Static_assert(sizeof(struct slotnet_counters) == 144, "counters layout");
+_Static_assert(sizeof(struct slotnet_counters) == 160, "counters layout");
 
 #endif

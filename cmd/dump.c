@@ -42,7 +42,7 @@ static void show_config(const struct slotnet_config *cfg)
 
 /* JSON keys and text labels of enum slotnet_drop, in its order. */
 static const char *const drop_names[SLOTNET_DROP_REASONS] = {
-	"malformed", "not_ipv4", "spoof", "dest", "unbound", "vni", "remote",
+	"malformed", "not_ipv4", "spoof", "dest", "unbound", "vni", "remote", "hairpin",
 };
 
 struct counters_buf {

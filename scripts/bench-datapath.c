@@ -7,14 +7,16 @@
  * already rewritten by the run before.  So the timed slots (0 and 3,999) are
  * set up for a rewrite that maps the packet onto itself: the slot's outside
  * address is the inside address, its binding's VNI is its dummy VNI, and its
- * bound remote is the configured remote.  Every repetition then takes the
- * whole rewrite path (every lookup and check, the writes, the checksum
- * helpers) and leaves the packet as it found it.  Each timed run is checked
- * afterwards: verdict pass, the same bytes out, and exactly `repeat` packets
- * counted as passed in the slot's own counters.  Before timing, each tunnel
- * packet is shown to reach the binding lookup: with the binding removed it is
- * dropped as unbound.  (Were the programs ever to skip a rewrite that changes
- * nothing, this set-up would time that shortcut instead; they do not.)
+ * bound remote is the configured remote (which, like the plain TCP peer,
+ * lies beyond the outside range, so the hairpin check is made and passes).
+ * Every repetition then takes the whole rewrite path (every lookup and
+ * check, the writes, the checksum helpers) and leaves the packet as it
+ * found it.  Each timed run is checked afterwards: verdict pass, the same
+ * bytes out, and exactly `repeat` packets counted as passed in the slot's
+ * own counters.  Before timing, each tunnel packet is shown to reach the
+ * binding lookup: with the binding removed it is dropped as unbound.  (Were
+ * the programs ever to skip a rewrite that changes nothing, this set-up
+ * would time that shortcut instead; they do not.)
  *
  * The maps hold a full worker: 4,000 slots, each with a root veth ifindex, an
  * outside address and a binding.  Runs are interleaved (empty program, then
@@ -40,7 +42,8 @@
 #define NSLOTS 4000u
 #define LO_IFINDEX 1u
 #define INSIDE 0xa9fe0102u   /* 169.254.1.2 */
-#define OUTSIDE 0x64400000u  /* 100.64.0.0: slot i's outside address is this + i + 1 */
+#define OUTSIDE 0x64400000u  /* 100.64.0.0/16: slot i's outside address is this + i + 1 */
+#define OUTSIDE_PLEN 16
 #define REMOTE 0xc0000201u   /* 192.0.2.1 */
 #define PEER 0x0a000001u     /* 10.0.0.1, a plain TCP peer */
 #define REPEAT 1000000u
@@ -130,7 +133,8 @@ static int fill_maps(void)
 	struct slotnet_config cfg = {
 		.abi_version = SLOTNET_ABI_VERSION, .nslots = NSLOTS,
 		.tunnel = SLOTNET_TUNNEL_VXLAN, .dummy_vni_base = SLOTNET_DUMMY_VNI_BASE,
-		.remote_be = htonl(REMOTE), .outside_be = htonl(OUTSIDE), .inside_be = htonl(INSIDE),
+		.remote_be = htonl(REMOTE), .outside_be = htonl(OUTSIDE), .outside_plen = OUTSIDE_PLEN,
+		.inside_be = htonl(INSIDE),
 	};
 	__u32 zero = 0;
 

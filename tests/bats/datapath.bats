@@ -222,3 +222,35 @@ slot_field() { sn -j dump "$1" | jq ".slots[0]$2"; }
     tcp_transfer "${P}0" "${P}a" 10.200.0.2 5
     tcp_transfer "${P}a" "${P}0" 10.200.0.1 5
 }
+
+# Slots 0 and 1, tenant addresses 10.200.0.1 and .2 on their bridges, both bound
+# to VNI 4242, each with the other's outside address as its remote: were the
+# worker to route their tunnel packets, each tunnel would meet the other's.
+@test "slots bound to each other's outside address as remote do not meet: dropped as hairpin" {
+    dp_prewarm
+    slot_inner_addr 0 10.200.0.1/24
+    slot_inner_addr 1 10.200.0.2/24
+    sn bind 0 --vni 4242 --remote "$O1"
+    sn bind 1 --vni 4242 --remote "$O0"
+    pings_lost "${P}0" 10.200.0.2
+    pings_lost "${P}1" 10.200.0.1
+    for i in 0 1; do
+        expect_eq "$(link_stat "$P$i" tun0 rx.packets)" 0 "packets slot $i's tun0 received"
+        expect_eq "$(slot_json "$i" | jq -c '[.tx_packets, .rx_packets, .rx_drops]')" "[0,0,0]" \
+            "slot $i's [tx packets, rx packets, rx drops]"
+        (($(slot_field "$i" .drops.tx.hairpin) > 0)) ||
+            fail "no tx hairpin drop counted for slot $i: $(slot_json "$i")"
+        expect_eq "$(slot_field "$i" .tx_drops)" "$(slot_field "$i" .drops.tx.hairpin)" \
+            "slot $i's tx drops (all hairpin)"
+    done
+}
+
+@test "a plain packet leaving a slot for another slot's outside address is dropped as hairpin" {
+    dp_prewarm
+    eth0_tx=$(link_stat "${P}0" eth0 tx.packets)
+    pings_lost "${P}0" "$O1"
+    sent=$(($(link_stat "${P}0" eth0 tx.packets) - eth0_tx))
+    ((sent > 0)) || fail "slot 0's eth0 sent nothing"
+    expect_eq "$(slot_field 0 .drops.tx.hairpin)" "$sent" "hairpin drops (= packets eth0 sent)"
+    expect_eq "$(slot_json 1 | jq -c '[.rx_packets, .rx_drops]')" "[0,0]" "slot 1's rx packets and drops"
+}

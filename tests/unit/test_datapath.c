@@ -53,7 +53,11 @@
 #define LO_IFINDEX 1u
 #define INSIDE 0xa9fe0102u   /* 169.254.1.2, every slot's inside address */
 #define REMOTE 0xc0000201u   /* 192.0.2.1, the configured remote */
+#define OUTSIDE_NET 0x64400000u /* 100.64.0.0/16, the outside range */
+#define OUTSIDE_PLEN 16
+#define OUTSIDE_LAST 0x6440ffffu /* 100.64.255.255, the range's last address */
 #define OUTSIDE 0x64400004u  /* 100.64.0.4, slot 3's outside address */
+#define NEIGHBOUR 0x64400005u /* 100.64.0.5, slot 4's */
 #define PEER 0xcb007109u     /* 203.0.113.9, a bound remote */
 #define OTHER 0x0a000001u    /* 10.0.0.1, anyone else */
 #define DUMMY_VNI (SLOTNET_DUMMY_VNI_BASE + SLOT)
@@ -381,6 +385,7 @@ static int setup_maps(void)
 	struct slotnet_config cfg = {
 		.abi_version = SLOTNET_ABI_VERSION, .nslots = 4000, .tunnel = SLOTNET_TUNNEL_VXLAN,
 		.dummy_vni_base = SLOTNET_DUMMY_VNI_BASE, .remote_be = htonl(REMOTE),
+		.outside_be = htonl(OUTSIDE_NET), .outside_plen = OUTSIDE_PLEN,
 		.inside_be = htonl(INSIDE),
 	};
 	struct slotnet_slot slot = {
@@ -413,7 +418,8 @@ static int probe_kernel(void)
 	return 0;
 }
 
-enum binding { UNBOUND, BOUND, BOUND_REMOTE, SCRUBBING };
+/* BOUND_NEIGHBOUR: bound with another slot's outside address as its remote. */
+enum binding { UNBOUND, BOUND, BOUND_REMOTE, BOUND_NEIGHBOUR, SCRUBBING };
 
 static int set_binding(enum binding b)
 {
@@ -423,8 +429,8 @@ static int set_binding(enum binding b)
 
 	if (b == UNBOUND)
 		return bpf_map_delete_elem(fd, &key) < 0 && errno != ENOENT ? -1 : 0;
-	if (b == BOUND_REMOTE) {
-		v.remote_be = htonl(PEER);
+	if (b == BOUND_REMOTE || b == BOUND_NEIGHBOUR) {
+		v.remote_be = htonl(b == BOUND_REMOTE ? PEER : NEIGHBOUR);
 		v.flags = SLOTNET_BIND_REMOTE;
 	}
 	if (b == SCRUBBING) /* unbind's placeholder while it scrubs the slot */
@@ -678,6 +684,44 @@ static const struct fixture fixtures[] = {
 	{ "from: a device that is no slot's veth: dropped, nothing counted", FROM, BOUND,
 	  VX(INSIDE, REMOTE, DUMMY_VNI), DROP_UNCOUNTED, .unknown_device = true },
 
+	/* leaving a slot for the outside range: another slot, through the root */
+	{ "from: VXLAN of a slot bound to another slot's outside address dropped", FROM,
+	  BOUND_NEIGHBOUR, VX(INSIDE, REMOTE, DUMMY_VNI), SLOTNET_DROP_HAIRPIN },
+	{ "from: Geneve of a slot bound to another slot's outside address dropped", FROM,
+	  BOUND_NEIGHBOUR, GNV(INSIDE, REMOTE, DUMMY_VNI), SLOTNET_DROP_HAIRPIN },
+	{ "from: later fragment following a bound remote in the outside range dropped", FROM,
+	  BOUND_NEIGHBOUR, UDP(INSIDE, REMOTE, .frag = 0x0010), SLOTNET_DROP_HAIRPIN },
+	{ "from: VXLAN sent straight to another slot's outside address dropped", FROM, BOUND,
+	  VX(INSIDE, NEIGHBOUR, DUMMY_VNI), SLOTNET_DROP_HAIRPIN },
+	{ "from: plain TCP to another slot's outside address dropped", FROM, UNBOUND,
+	  TCP(INSIDE, NEIGHBOUR), SLOTNET_DROP_HAIRPIN },
+	{ "from: ICMP echo to the slot's own outside address dropped", FROM, UNBOUND,
+	  ICMP(INSIDE, OUTSIDE), SLOTNET_DROP_HAIRPIN },
+	{ "from: later fragment to another slot's outside address dropped", FROM, UNBOUND,
+	  UDP(INSIDE, NEIGHBOUR, .frag = 0x0010), SLOTNET_DROP_HAIRPIN },
+	{ "from: to the outside range's first address (100.64.0.0) dropped", FROM, UNBOUND,
+	  TCP(INSIDE, OUTSIDE_NET), SLOTNET_DROP_HAIRPIN },
+	{ "from: to the outside range's last address (100.64.255.255) dropped", FROM, UNBOUND,
+	  UDP(INSIDE, OUTSIDE_LAST), SLOTNET_DROP_HAIRPIN },
+	{ "from: VXLAN to the outside range's last address dropped", FROM, BOUND,
+	  VX(INSIDE, OUTSIDE_LAST, DUMMY_VNI), SLOTNET_DROP_HAIRPIN },
+	{ "from: to the address just below the outside range (100.63.255.255) passes", FROM,
+	  UNBOUND, TCP(INSIDE, OUTSIDE_NET - 1), PASS, TCP(OUTSIDE, OUTSIDE_NET - 1) },
+	{ "from: to the address just above the outside range (100.65.0.0) passes", FROM,
+	  UNBOUND, UDP(INSIDE, OUTSIDE_LAST + 1), PASS, UDP(OUTSIDE, OUTSIDE_LAST + 1) },
+	{ "from: VXLAN bound to the address just above the outside range passes", FROM,
+	  BOUND, VX(INSIDE, OUTSIDE_LAST + 1, DUMMY_VNI), PASS,
+	  VX(OUTSIDE, OUTSIDE_LAST + 1, VNI) },
+	/* Checked last, on the destination the packet would leave with. */
+	{ "from: truncated UDP to another slot counted as malformed", FROM, UNBOUND,
+	  UDP(INSIDE, NEIGHBOUR, CUT(END_IP + 4)), SLOTNET_DROP_MALFORMED },
+	{ "from: spoofed source to another slot counted as spoof", FROM, UNBOUND,
+	  TCP(OTHER, NEIGHBOUR), SLOTNET_DROP_SPOOF },
+	{ "from: tunnel packet of an unbound slot to another slot counted as unbound", FROM,
+	  UNBOUND, VX(INSIDE, NEIGHBOUR, DUMMY_VNI), SLOTNET_DROP_UNBOUND },
+	{ "from: wrong VNI with a bound remote in the outside range counted as vni", FROM,
+	  BOUND_NEIGHBOUR, VX(INSIDE, REMOTE, DUMMY_VNI + 1), SLOTNET_DROP_VNI },
+
 	/* leaving a slot: truncated at every header boundary and inside each header */
 	{ "from: 13 bytes (under ETH_HLEN) never reach the program", FROM, BOUND,
 	  VX(INSIDE, REMOTE, DUMMY_VNI, .frame_end = END_ETH - 1), .refusal = REFUSED_RUNT },
@@ -896,7 +940,7 @@ static void check_checksums(const struct pkt *out, const struct pkt *in)
 }
 
 static const char *const drop_names[SLOTNET_DROP_REASONS] = {
-	"malformed", "not_ipv4", "spoof", "dest", "unbound", "vni", "remote",
+	"malformed", "not_ipv4", "spoof", "dest", "unbound", "vni", "remote", "hairpin",
 };
 
 static void check_dir(const char *dir, const struct slotnet_dir_counters *got,
