@@ -445,7 +445,7 @@ EOF
     expect_eq "$(jq -c '[.slots[] | {vni, remote, state}]' <<<"$output")" \
         "[{\"vni\":null,\"remote\":\"$DEFAULT_REMOTE\",\"state\":\"free\"},{\"vni\":4242,\"remote\":\"$DEFAULT_REMOTE\",\"state\":\"bound\"},{\"vni\":77,\"remote\":\"198.51.100.9\",\"state\":\"bound\"},{\"vni\":null,\"remote\":\"$DEFAULT_REMOTE\",\"state\":\"free\"}]" \
         "bindings in dump -j"
-    zero='{"malformed":0,"not_ipv4":0,"spoof":0,"dest":0,"unbound":0,"vni":0,"remote":0}'
+    zero='{"malformed":0,"not_ipv4":0,"spoof":0,"dest":0,"unbound":0,"vni":0,"remote":0,"hairpin":0}'
     expect_eq "$(jq -c '[.slots[].drops] | unique' <<<"$output")" "[{\"tx\":$zero,\"rx\":$zero}]" "drop reasons"
 }
 

@@ -224,14 +224,22 @@ slot_field() { sn -j dump "$1" | jq ".slots[0]$2"; }
 }
 
 # Slots 0 and 1, tenant addresses 10.200.0.1 and .2 on their bridges, both bound
-# to VNI 4242, each with the other's outside address as its remote: were the
-# worker to route their tunnel packets, each tunnel would meet the other's.
-@test "slots bound to each other's outside address as remote do not meet: dropped as hairpin" {
+# to VNI 4242, each tunnel sending to the other's outside address (bind refuses
+# such a remote, so the tunnels' default destination is changed by hand): were
+# the worker to route their tunnel packets, each tunnel would meet the other's.
+@test "slots whose tunnels send to each other's outside address do not meet: dropped as hairpin" {
     dp_prewarm
     slot_inner_addr 0 10.200.0.1/24
     slot_inner_addr 1 10.200.0.2/24
-    sn bind 0 --vni 4242 --remote "$O1"
-    sn bind 1 --vni 4242 --remote "$O0"
+    run sn bind 0 --vni 4242 --remote "$O1"
+    assert_status 2
+    sn bind 0 --vni 4242
+    sn bind 1 --vni 4242
+    for i in 0 1; do
+        bridge -n "$P$i" fdb del 00:00:00:00:00:00 dev tun0 dst "$R_A"
+    done
+    bridge -n "${P}0" fdb append 00:00:00:00:00:00 dev tun0 dst "$O1"
+    bridge -n "${P}1" fdb append 00:00:00:00:00:00 dev tun0 dst "$O0"
     pings_lost "${P}0" 10.200.0.2
     pings_lost "${P}1" 10.200.0.1
     for i in 0 1; do
