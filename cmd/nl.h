@@ -60,6 +60,18 @@ void nl_batch_reset(struct nl_batch *b);
 
 /* Sockets */
 struct nl_socket *nl_socket_open(int bus);
+/*
+ * Where a socket's messages go instead of the kernel, for tests (libmnl has
+ * no such hook: nothing but tests may use it).  send and recv are called as
+ * nl_socket_sendto and nl_socket_recvfrom are, and answer as they would.
+ */
+struct nl_transport {
+	ssize_t (*send)(void *ctx, const void *buf, size_t len);
+	ssize_t (*recv)(void *ctx, void *buf, size_t bufsiz);
+	void *ctx;
+};
+/* A socket with no kernel behind it (its fd is -1): everything goes through t. */
+struct nl_socket *nl_socket_open_transport(const struct nl_transport *t, uint32_t portid);
 int nl_socket_close(struct nl_socket *nl);
 int nl_socket_get_fd(const struct nl_socket *nl);
 uint32_t nl_socket_get_portid(const struct nl_socket *nl);
