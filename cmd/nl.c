@@ -99,24 +99,41 @@ void nl_attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *da
 	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN + padded;
 }
 
-void nl_attr_put_u8(struct nlmsghdr *nlh, uint16_t type, uint8_t data)
-{
-	nl_attr_put(nlh, type, sizeof(data), &data);
-}
-
-void nl_attr_put_u16(struct nlmsghdr *nlh, uint16_t type, uint16_t data)
-{
-	nl_attr_put(nlh, type, sizeof(data), &data);
-}
-
 void nl_attr_put_u32(struct nlmsghdr *nlh, uint16_t type, uint32_t data)
 {
 	nl_attr_put(nlh, type, sizeof(data), &data);
 }
 
-void nl_attr_put_strz(struct nlmsghdr *nlh, uint16_t type, const char *data)
+/* The _check variants take the size of the buffer nlh starts and refuse to pass its end. */
+bool nl_attr_put_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, size_t len,
+		       const void *data)
 {
-	nl_attr_put(nlh, type, strlen(data) + 1, data);
+	/* nla_len is 16 bits: a longer payload could not be described at all. */
+	if (len > UINT16_MAX - NLA_HDRLEN ||
+	    NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN + NLA_ALIGN(len) > buflen)
+		return false;
+	nl_attr_put(nlh, type, len, data);
+	return true;
+}
+
+bool nl_attr_put_u8_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint8_t data)
+{
+	return nl_attr_put_check(nlh, buflen, type, sizeof(data), &data);
+}
+
+bool nl_attr_put_u16_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint16_t data)
+{
+	return nl_attr_put_check(nlh, buflen, type, sizeof(data), &data);
+}
+
+bool nl_attr_put_u32_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint32_t data)
+{
+	return nl_attr_put_check(nlh, buflen, type, sizeof(data), &data);
+}
+
+bool nl_attr_put_strz_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, const char *data)
+{
+	return nl_attr_put_check(nlh, buflen, type, strlen(data) + 1, data);
 }
 
 struct nlattr *nl_attr_nest_start(struct nlmsghdr *nlh, uint16_t type)
@@ -126,6 +143,13 @@ struct nlattr *nl_attr_nest_start(struct nlmsghdr *nlh, uint16_t type)
 	start->nla_type = NLA_F_NESTED | type;
 	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN;
 	return start;
+}
+
+struct nlattr *nl_attr_nest_start_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type)
+{
+	if (NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN > buflen)
+		return NULL;
+	return nl_attr_nest_start(nlh, type);
 }
 
 void nl_attr_nest_end(struct nlmsghdr *nlh, struct nlattr *start)
@@ -206,7 +230,7 @@ size_t nl_batch_size(struct nl_batch *b)
 	return b->used;
 }
 
-/* Moves a message that did not fit to the front, as libmnl does. */
+/* Moves a message that did not fit to the front and counts it in, as libmnl does. */
 void nl_batch_reset(struct nl_batch *b)
 {
 	if (b->overflow) {
