@@ -31,7 +31,7 @@ BPF_HDRS := $(wildcard bpf/*.h)
 MANPAGES := $(wildcard man/*.8)
 
 # Root-free unit tests (TAP), one line each below: a test and the cmd/ sources it links.
-UNIT_TESTS := $(BUILD)/test_parse $(BUILD)/test_nl
+UNIT_TESTS := $(BUILD)/test_parse $(BUILD)/test_nl $(BUILD)/test_rt
 
 .PHONY: all vendor check unit bats install clean
 all: $(BUILD)/slotnet
@@ -57,6 +57,7 @@ $(BUILD)/slotnet: $(OBJS)
 # Each unit test links only the pure code it tests (no libbpf, no kernel).
 $(BUILD)/test_parse: cmd/parse.c
 $(BUILD)/test_nl: cmd/nl.c
+$(BUILD)/test_rt: cmd/rt.c cmd/nl.c
 
 $(UNIT_TESTS): $(BUILD)/%: tests/unit/%.c $(wildcard cmd/*.h) $(BPF_HDRS) | $(VENDOR)/.stamp
 	@mkdir -p $(BUILD)

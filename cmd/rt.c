@@ -237,10 +237,9 @@ static void msg_end(struct rt_batch *b)
 		keep_error(b, &b->pending, EMSGSIZE, "");
 		return;
 	}
-	if (!nl_batch_next(b->batch)) {
+	/* One that does not fit opens the next batch: flush's reset moves it there and counts it. */
+	if (!nl_batch_next(b->batch))
 		flush(b);
-		nl_batch_next(b->batch);
-	}
 	b->labels[b->next_seq - b->first_seq] = b->pending;
 	b->next_seq++;
 	if (b->next_seq - b->first_seq == RT_BATCH_MSGS)
