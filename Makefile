@@ -15,9 +15,11 @@ BPFTOOL ?= bpftool
 
 # libbpf's newer uapi headers (include) must come before the system's (kinc).
 INCLUDES := -isystem $(VENDOR)/include -isystem $(VENDOR)/kinc -Ibpf -I$(BUILD)
+# CFLAGS and LDFLAGS are the user's (optimisation, debugging); what the build
+# needs is always added after them, so `make CFLAGS=-O0` still builds.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(INCLUDES)
-LDFLAGS += -static
+SN_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(INCLUDES)
+SN_LDFLAGS = $(LDFLAGS) -static
 LDLIBS := -L$(VENDOR)/lib -lbpf -lelf -lz
 
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror $(INCLUDES)
@@ -27,6 +29,9 @@ SRCS := $(wildcard cmd/*.c)
 OBJS := $(SRCS:cmd/%.c=$(BUILD)/%.o)
 BPF_HDRS := $(wildcard bpf/*.h)
 MANPAGES := $(wildcard man/*.8)
+
+# Root-free unit tests (TAP), one line each below: a test and the cmd/ sources it links.
+UNIT_TESTS := $(BUILD)/test_parse $(BUILD)/test_nl $(BUILD)/test_rt
 
 .PHONY: all vendor check unit bats install clean
 all: $(BUILD)/slotnet
@@ -44,25 +49,38 @@ $(BUILD)/slotnet.skel.h: $(BUILD)/slotnet.bpf.o
 	$(BPFTOOL) gen skeleton $< name slotnet_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.o: cmd/%.c $(wildcard cmd/*.h) $(BPF_HDRS) $(BUILD)/slotnet.skel.h
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(SN_CFLAGS) -c $< -o $@
 
 $(BUILD)/slotnet: $(OBJS)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(SN_LDFLAGS) $^ $(LDLIBS) -o $@
 
-# Unit tests link the pure parsing code only.
-$(BUILD)/test_parse: tests/unit/test_parse.c cmd/parse.c cmd/parse.h
-	$(CC) $(CFLAGS) -Icmd $(LDFLAGS) tests/unit/test_parse.c cmd/parse.c -o $@
+# Each unit test links only the pure code it tests (no libbpf, no kernel).
+$(BUILD)/test_parse: cmd/parse.c
+$(BUILD)/test_nl: cmd/nl.c
+$(BUILD)/test_rt: cmd/rt.c cmd/nl.c
+
+$(UNIT_TESTS): $(BUILD)/%: tests/unit/%.c $(wildcard cmd/*.h) $(BPF_HDRS) | $(VENDOR)/.stamp
+	@mkdir -p $(BUILD)
+	$(CC) $(SN_CFLAGS) -Icmd $(SN_LDFLAGS) $(filter %.c,$^) -o $@
 
 # Data-path fixtures and the per-packet benchmark load the real BPF object
 # through its skeleton and run it with BPF_PROG_TEST_RUN.
 $(BUILD)/test_datapath: tests/unit/test_datapath.c $(BPF_HDRS) $(BUILD)/slotnet.skel.h
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
+	$(CC) $(SN_CFLAGS) $(SN_LDFLAGS) $< $(LDLIBS) -o $@
 
 $(BUILD)/bench_datapath: scripts/bench-datapath.c $(BPF_HDRS) $(BUILD)/slotnet.skel.h
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
+	$(CC) $(SN_CFLAGS) $(SN_LDFLAGS) $< $(LDLIBS) -o $@
 
-check: $(BUILD)/slotnet $(BUILD)/test_parse $(BUILD)/test_datapath
+check: $(BUILD)/slotnet $(UNIT_TESTS) $(BUILD)/test_datapath
 	bash tests/run.sh
+
+# The root-free unit tests alone; stops at the first that fails.
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "# --- $$t"; $$t; done
+
+# The integration suites alone (root), as tests/run.sh runs them.
+bats: $(BUILD)/slotnet
+	BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-300} bats --tap --timing --print-output-on-failure tests/bats
 
 install: $(BUILD)/slotnet
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
@@ -71,5 +89,5 @@ install: $(BUILD)/slotnet
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -rf $(BUILD)/*.o $(BUILD)/slotnet $(BUILD)/slotnet.skel.h $(BUILD)/slotnet.bpf.o $(BUILD)/test_parse \
+	rm -rf $(BUILD)/*.o $(BUILD)/slotnet $(BUILD)/slotnet.skel.h $(BUILD)/slotnet.bpf.o $(UNIT_TESTS) \
 		$(BUILD)/test_datapath $(BUILD)/bench_datapath

@@ -11,6 +11,7 @@
 struct nl_socket {
 	int fd;
 	struct sockaddr_nl addr;
+	struct nl_transport transport;
 	char extack[256];
 };
 
@@ -98,24 +99,41 @@ void nl_attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *da
 	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN + padded;
 }
 
-void nl_attr_put_u8(struct nlmsghdr *nlh, uint16_t type, uint8_t data)
-{
-	nl_attr_put(nlh, type, sizeof(data), &data);
-}
-
-void nl_attr_put_u16(struct nlmsghdr *nlh, uint16_t type, uint16_t data)
-{
-	nl_attr_put(nlh, type, sizeof(data), &data);
-}
-
 void nl_attr_put_u32(struct nlmsghdr *nlh, uint16_t type, uint32_t data)
 {
 	nl_attr_put(nlh, type, sizeof(data), &data);
 }
 
-void nl_attr_put_strz(struct nlmsghdr *nlh, uint16_t type, const char *data)
+/* The _check variants take the size of the buffer nlh starts and refuse to pass its end. */
+bool nl_attr_put_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, size_t len,
+		       const void *data)
 {
-	nl_attr_put(nlh, type, strlen(data) + 1, data);
+	/* nla_len is 16 bits: a longer payload could not be described at all. */
+	if (len > UINT16_MAX - NLA_HDRLEN ||
+	    NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN + NLA_ALIGN(len) > buflen)
+		return false;
+	nl_attr_put(nlh, type, len, data);
+	return true;
+}
+
+bool nl_attr_put_u8_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint8_t data)
+{
+	return nl_attr_put_check(nlh, buflen, type, sizeof(data), &data);
+}
+
+bool nl_attr_put_u16_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint16_t data)
+{
+	return nl_attr_put_check(nlh, buflen, type, sizeof(data), &data);
+}
+
+bool nl_attr_put_u32_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint32_t data)
+{
+	return nl_attr_put_check(nlh, buflen, type, sizeof(data), &data);
+}
+
+bool nl_attr_put_strz_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, const char *data)
+{
+	return nl_attr_put_check(nlh, buflen, type, strlen(data) + 1, data);
 }
 
 struct nlattr *nl_attr_nest_start(struct nlmsghdr *nlh, uint16_t type)
@@ -125,6 +143,13 @@ struct nlattr *nl_attr_nest_start(struct nlmsghdr *nlh, uint16_t type)
 	start->nla_type = NLA_F_NESTED | type;
 	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN;
 	return start;
+}
+
+struct nlattr *nl_attr_nest_start_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type)
+{
+	if (NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN > buflen)
+		return NULL;
+	return nl_attr_nest_start(nlh, type);
 }
 
 void nl_attr_nest_end(struct nlmsghdr *nlh, struct nlattr *start)
@@ -205,7 +230,7 @@ size_t nl_batch_size(struct nl_batch *b)
 	return b->used;
 }
 
-/* Moves a message that did not fit to the front, as libmnl does. */
+/* Moves a message that did not fit to the front and counts it in, as libmnl does. */
 void nl_batch_reset(struct nl_batch *b)
 {
 	if (b->overflow) {
@@ -221,67 +246,17 @@ void nl_batch_reset(struct nl_batch *b)
 
 /* ---- sockets ---- */
 
-struct nl_socket *nl_socket_open(int bus)
-{
-	struct nl_socket *nl = calloc(1, sizeof(*nl));
-	socklen_t alen = sizeof(nl->addr);
-	int one = 1;
-
-	if (!nl)
-		return NULL;
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, bus);
-	if (nl->fd < 0)
-		goto err_free;
-	/* Failures here only cost detail in messages, so they are not fatal. */
-	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	nl->addr.nl_family = AF_NETLINK;
-	if (bind(nl->fd, (struct sockaddr *)&nl->addr, sizeof(nl->addr)) < 0 ||
-	    getsockname(nl->fd, (struct sockaddr *)&nl->addr, &alen) < 0)
-		goto err_close;
-	return nl;
-err_close:
-	close(nl->fd);
-err_free:
-	free(nl);
-	return NULL;
-}
-
-int nl_socket_close(struct nl_socket *nl)
-{
-	int ret;
-
-	if (!nl)
-		return 0;
-	ret = close(nl->fd);
-	free(nl);
-	return ret;
-}
-
-int nl_socket_get_fd(const struct nl_socket *nl)
-{
-	return nl->fd;
-}
-
-uint32_t nl_socket_get_portid(const struct nl_socket *nl)
-{
-	return nl->addr.nl_pid;
-}
-
-const char *nl_socket_extack(const struct nl_socket *nl)
-{
-	return nl->extack;
-}
-
-ssize_t nl_socket_sendto(const struct nl_socket *nl, const void *buf, size_t len)
+static ssize_t kernel_send(void *ctx, const void *buf, size_t len)
 {
 	static const struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	const struct nl_socket *nl = ctx;
 
 	return sendto(nl->fd, buf, len, 0, (const struct sockaddr *)&kernel, sizeof(kernel));
 }
 
-ssize_t nl_socket_recvfrom(const struct nl_socket *nl, void *buf, size_t bufsiz)
+static ssize_t kernel_recv(void *ctx, void *buf, size_t bufsiz)
 {
+	const struct nl_socket *nl = ctx;
 	struct sockaddr_nl from;
 	struct iovec iov = { .iov_base = buf, .iov_len = bufsiz };
 	struct msghdr msg = {
@@ -304,6 +279,81 @@ ssize_t nl_socket_recvfrom(const struct nl_socket *nl, void *buf, size_t bufsiz)
 		return -1;
 	}
 	return ret;
+}
+
+struct nl_socket *nl_socket_open(int bus)
+{
+	struct nl_socket *nl = calloc(1, sizeof(*nl));
+	socklen_t alen = sizeof(nl->addr);
+	int one = 1;
+
+	if (!nl)
+		return NULL;
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, bus);
+	if (nl->fd < 0)
+		goto err_free;
+	/* Failures here only cost detail in messages, so they are not fatal. */
+	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl->addr.nl_family = AF_NETLINK;
+	if (bind(nl->fd, (struct sockaddr *)&nl->addr, sizeof(nl->addr)) < 0 ||
+	    getsockname(nl->fd, (struct sockaddr *)&nl->addr, &alen) < 0)
+		goto err_close;
+	nl->transport = (struct nl_transport){ kernel_send, kernel_recv, nl };
+	return nl;
+err_close:
+	close(nl->fd);
+err_free:
+	free(nl);
+	return NULL;
+}
+
+struct nl_socket *nl_socket_open_transport(const struct nl_transport *t, uint32_t portid)
+{
+	struct nl_socket *nl = calloc(1, sizeof(*nl));
+
+	if (!nl)
+		return NULL;
+	nl->fd = -1;
+	nl->addr = (struct sockaddr_nl){ .nl_family = AF_NETLINK, .nl_pid = portid };
+	nl->transport = *t;
+	return nl;
+}
+
+int nl_socket_close(struct nl_socket *nl)
+{
+	int ret;
+
+	if (!nl)
+		return 0;
+	ret = nl->fd >= 0 ? close(nl->fd) : 0;
+	free(nl);
+	return ret;
+}
+
+int nl_socket_get_fd(const struct nl_socket *nl)
+{
+	return nl->fd;
+}
+
+uint32_t nl_socket_get_portid(const struct nl_socket *nl)
+{
+	return nl->addr.nl_pid;
+}
+
+const char *nl_socket_extack(const struct nl_socket *nl)
+{
+	return nl->extack;
+}
+
+ssize_t nl_socket_sendto(const struct nl_socket *nl, const void *buf, size_t len)
+{
+	return nl->transport.send(nl->transport.ctx, buf, len);
+}
+
+ssize_t nl_socket_recvfrom(const struct nl_socket *nl, void *buf, size_t bufsiz)
+{
+	return nl->transport.recv(nl->transport.ctx, buf, bufsiz);
 }
 
 static int extack_cb(const struct nlattr *attr, void *data)

@@ -38,17 +38,31 @@ void *nl_attr_get_payload(const struct nlattr *attr);
 uint32_t nl_attr_get_u32(const struct nlattr *attr);
 const char *nl_attr_get_str(const struct nlattr *attr);
 void nl_attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *data);
-void nl_attr_put_u8(struct nlmsghdr *nlh, uint16_t type, uint8_t data);
-void nl_attr_put_u16(struct nlmsghdr *nlh, uint16_t type, uint16_t data);
 void nl_attr_put_u32(struct nlmsghdr *nlh, uint16_t type, uint32_t data);
-void nl_attr_put_strz(struct nlmsghdr *nlh, uint16_t type, const char *data);
 struct nlattr *nl_attr_nest_start(struct nlmsghdr *nlh, uint16_t type);
 void nl_attr_nest_end(struct nlmsghdr *nlh, struct nlattr *start);
+/*
+ * Bounded puts: buflen is the size of the buffer nlh starts; false (NULL for
+ * a nest) and nothing written when the attribute would not fit in it.
+ */
+bool nl_attr_put_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, size_t len,
+		       const void *data);
+bool nl_attr_put_u8_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint8_t data);
+bool nl_attr_put_u16_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint16_t data);
+bool nl_attr_put_u32_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, uint32_t data);
+bool nl_attr_put_strz_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type, const char *data);
+struct nlattr *nl_attr_nest_start_check(struct nlmsghdr *nlh, size_t buflen, uint16_t type);
 
 typedef int (*nl_attr_cb_t)(const struct nlattr *attr, void *data);
 int nl_attr_parse(const struct nlmsghdr *nlh, size_t offset, nl_attr_cb_t cb, void *data);
 
-/* Batches: several requests in one send.  The buffer must hold two pages more than limit. */
+/*
+ * Batches: several requests in one send.  Messages are built at
+ * nl_batch_current; nl_batch_next counts one in, or returns false when it
+ * does not fit under limit: send the batch, then nl_batch_reset moves that
+ * message to the front and counts it (so it is not counted again).  The
+ * buffer must hold limit plus the longest message.
+ */
 struct nl_batch;
 struct nl_batch *nl_batch_start(void *buf, size_t limit);
 bool nl_batch_next(struct nl_batch *b);
@@ -60,6 +74,18 @@ void nl_batch_reset(struct nl_batch *b);
 
 /* Sockets */
 struct nl_socket *nl_socket_open(int bus);
+/*
+ * Where a socket's messages go instead of the kernel, for tests (libmnl has
+ * no such hook: nothing but tests may use it).  send and recv are called as
+ * nl_socket_sendto and nl_socket_recvfrom are, and answer as they would.
+ */
+struct nl_transport {
+	ssize_t (*send)(void *ctx, const void *buf, size_t len);
+	ssize_t (*recv)(void *ctx, void *buf, size_t bufsiz);
+	void *ctx;
+};
+/* A socket with no kernel behind it (its fd is -1): everything goes through t. */
+struct nl_socket *nl_socket_open_transport(const struct nl_transport *t, uint32_t portid);
 int nl_socket_close(struct nl_socket *nl);
 int nl_socket_get_fd(const struct nl_socket *nl);
 uint32_t nl_socket_get_portid(const struct nl_socket *nl);

@@ -24,6 +24,13 @@
 
 /* One send stays well under the socket's default send buffer. */
 #define RT_BATCH_LIMIT (48 * 1024)
+/*
+ * The longest request we build (ours are a few hundred bytes).  One is built
+ * where the batch ends, before the batch knows whether it fits, so the
+ * buffer holds one more past the limit.
+ */
+#define RT_MSG_MAX NL_SOCKET_BUFFER_SIZE
+#define RT_BUF_SIZE (RT_BATCH_LIMIT + RT_MSG_MAX)
 #define RT_BATCH_MSGS 1024
 #define RT_RECV_SIZE (64 * 1024)
 #define RT_MAX_TOLERATED 4
@@ -46,7 +53,9 @@ struct rt_batch {
 	uint32_t first_seq;     /* sequence number of the first queued request */
 	uint32_t next_seq;
 	struct rt_label labels[RT_BATCH_MSGS];
-	struct rt_label pending; /* label of the message being built */
+	struct nlmsghdr *msg;    /* the message being built */
+	struct rt_label pending; /* its label */
+	bool msg_too_long;       /* an attribute did not fit in RT_MSG_MAX: it is not sent */
 	int tolerated[RT_MAX_TOLERATED];
 	int ntolerated;
 	rt_reply_cb cb;
@@ -73,7 +82,7 @@ struct rt_batch *rt_batch_new(struct nl_socket *nl, rt_reply_cb cb, void *data)
 
 	if (!b)
 		return NULL;
-	b->buf = malloc(RT_BATCH_LIMIT + 2 * NL_SOCKET_BUFFER_SIZE);
+	b->buf = malloc(RT_BUF_SIZE);
 	b->rbuf = malloc(RT_RECV_SIZE);
 	if (b->buf)
 		b->batch = nl_batch_start(b->buf, RT_BATCH_LIMIT);
@@ -119,17 +128,21 @@ static bool is_tolerated(const struct rt_batch *b, int err)
 	return false;
 }
 
-static void record_error(struct rt_batch *b, uint32_t seq, int err)
+static void keep_error(struct rt_batch *b, const struct rt_label *l, int err, const char *extack)
 {
-	const struct rt_label *l = &b->labels[(seq - b->first_seq) % RT_BATCH_MSGS];
-
 	if (b->failed || is_tolerated(b, err))
 		return;
 	b->failed = true;
 	b->error.err = err;
 	b->error.what = l->what;
 	b->error.tag = l->tag;
-	snprintf(b->error.extack, sizeof(b->error.extack), "%s", nl_socket_extack(b->nl));
+	snprintf(b->error.extack, sizeof(b->error.extack), "%s", extack);
+}
+
+/* The kernel's answer to request seq was an error. */
+static void record_error(struct rt_batch *b, uint32_t seq, int err)
+{
+	keep_error(b, &b->labels[(seq - b->first_seq) % RT_BATCH_MSGS], err, nl_socket_extack(b->nl));
 }
 
 /* Reads until every queued request has been answered with an ack or an error. */
@@ -194,6 +207,11 @@ int rt_batch_commit(struct rt_batch *b)
 	return 0;
 }
 
+/*
+ * Starts a request where the batch ends.  Its fixed headers always fit: a
+ * message starts at most RT_BATCH_LIMIT into the buffer, which is RT_MSG_MAX
+ * longer; its attributes are bounded by RT_MSG_MAX (put_* below).
+ */
 static struct nlmsghdr *msg_begin(struct rt_batch *b, uint16_t type, uint16_t flags,
 				  const char *what, int tag)
 {
@@ -202,6 +220,8 @@ static struct nlmsghdr *msg_begin(struct rt_batch *b, uint16_t type, uint16_t fl
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	nlh->nlmsg_seq = b->next_seq;
+	b->msg = nlh;
+	b->msg_too_long = false;
 	b->pending = (struct rt_label){ what, tag };
 	return nlh;
 }
@@ -212,193 +232,239 @@ static struct nlmsghdr *msg_begin(struct rt_batch *b, uint16_t type, uint16_t fl
  */
 static void msg_end(struct rt_batch *b)
 {
-	if (!nl_batch_next(b->batch)) {
-		flush(b);
-		nl_batch_next(b->batch);
+	if (b->msg_too_long) {
+		/* Never queued: the next request is built over it. */
+		keep_error(b, &b->pending, EMSGSIZE, "");
+		return;
 	}
+	/* One that does not fit opens the next batch: flush's reset moves it there and counts it. */
+	if (!nl_batch_next(b->batch))
+		flush(b);
 	b->labels[b->next_seq - b->first_seq] = b->pending;
 	b->next_seq++;
 	if (b->next_seq - b->first_seq == RT_BATCH_MSGS)
 		flush(b);
 }
 
-static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int ifindex)
+/* Attributes of the message being built; one that does not fit spoils it (msg_end). */
+static void put(struct rt_batch *b, uint16_t type, size_t len, const void *data)
 {
-	struct ifinfomsg *ifi = nl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	b->msg_too_long |= !nl_attr_put_check(b->msg, RT_MSG_MAX, type, len, data);
+}
 
+static void put_u8(struct rt_batch *b, uint16_t type, uint8_t data)
+{
+	b->msg_too_long |= !nl_attr_put_u8_check(b->msg, RT_MSG_MAX, type, data);
+}
+
+static void put_u16(struct rt_batch *b, uint16_t type, uint16_t data)
+{
+	b->msg_too_long |= !nl_attr_put_u16_check(b->msg, RT_MSG_MAX, type, data);
+}
+
+static void put_u32(struct rt_batch *b, uint16_t type, uint32_t data)
+{
+	b->msg_too_long |= !nl_attr_put_u32_check(b->msg, RT_MSG_MAX, type, data);
+}
+
+static void put_strz(struct rt_batch *b, uint16_t type, const char *data)
+{
+	b->msg_too_long |= !nl_attr_put_strz_check(b->msg, RT_MSG_MAX, type, data);
+}
+
+/* NULL when it does not fit, which nest_end accepts. */
+static struct nlattr *nest_start(struct rt_batch *b, uint16_t type)
+{
+	struct nlattr *nest = nl_attr_nest_start_check(b->msg, RT_MSG_MAX, type);
+
+	b->msg_too_long |= !nest;
+	return nest;
+}
+
+static void nest_end(struct rt_batch *b, struct nlattr *nest)
+{
+	if (nest)
+		nl_attr_nest_end(b->msg, nest);
+}
+
+/* Bounded too: a veth's peer has its own, after the attributes of the link. */
+static void put_ifinfo(struct rt_batch *b, int ifindex)
+{
+	struct ifinfomsg *ifi;
+
+	if (b->msg->nlmsg_len + NLMSG_ALIGN(sizeof(*ifi)) > RT_MSG_MAX) {
+		b->msg_too_long = true;
+		return;
+	}
+	ifi = nl_nlmsg_put_extra_header(b->msg, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
-	return ifi;
 }
 
 /* The attributes every link we create carries. */
-static void put_link_attrs(struct nlmsghdr *nlh, const struct rt_link *l)
+static void put_link_attrs(struct rt_batch *b, const struct rt_link *l)
 {
-	nl_attr_put_strz(nlh, IFLA_IFNAME, l->name);
+	put_strz(b, IFLA_IFNAME, l->name);
 	if (l->mac)
-		nl_attr_put(nlh, IFLA_ADDRESS, 6, l->mac);
+		put(b, IFLA_ADDRESS, 6, l->mac);
 	if (l->master)
-		nl_attr_put_u32(nlh, IFLA_MASTER, l->master);
+		put_u32(b, IFLA_MASTER, l->master);
 	if (l->netns_fd >= 0)
-		nl_attr_put_u32(nlh, IFLA_NET_NS_FD, l->netns_fd);
+		put_u32(b, IFLA_NET_NS_FD, l->netns_fd);
 	if (l->group)
-		nl_attr_put_u32(nlh, IFLA_GROUP, l->group);
+		put_u32(b, IFLA_GROUP, l->group);
 }
 
-static struct nlmsghdr *newlink_begin(struct rt_batch *b, const struct rt_link *dev,
-				      const char *what, int tag)
+static void newlink_begin(struct rt_batch *b, const struct rt_link *dev, const char *what, int tag)
 {
-	struct nlmsghdr *nlh = msg_begin(b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, what, tag);
-
-	put_ifinfo(nlh, dev->ifindex);
-	put_link_attrs(nlh, dev);
-	return nlh;
+	msg_begin(b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, what, tag);
+	put_ifinfo(b, dev->ifindex);
+	put_link_attrs(b, dev);
 }
 
 /* Opens IFLA_LINKINFO { KIND, DATA { ... } }; the caller adds DATA's attributes. */
-static struct nlattr *linkinfo_begin(struct nlmsghdr *nlh, const char *kind, struct nlattr **data)
+static struct nlattr *linkinfo_begin(struct rt_batch *b, const char *kind, struct nlattr **data)
 {
-	struct nlattr *linkinfo = nl_attr_nest_start(nlh, IFLA_LINKINFO);
+	struct nlattr *linkinfo = nest_start(b, IFLA_LINKINFO);
 
-	nl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
-	*data = nl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	put_strz(b, IFLA_INFO_KIND, kind);
+	*data = nest_start(b, IFLA_INFO_DATA);
 	return linkinfo;
 }
 
-static void linkinfo_end(struct nlmsghdr *nlh, struct nlattr *linkinfo, struct nlattr *data)
+static void linkinfo_end(struct rt_batch *b, struct nlattr *linkinfo, struct nlattr *data)
 {
-	nl_attr_nest_end(nlh, data);
-	nl_attr_nest_end(nlh, linkinfo);
+	nest_end(b, data);
+	nest_end(b, linkinfo);
 }
 
 void rt_add_veth(struct rt_batch *b, const struct rt_link *dev, const struct rt_link *peer,
 		const char *what, int tag)
 {
-	struct nlmsghdr *nlh = newlink_begin(b, dev, what, tag);
-	struct nlattr *data, *linkinfo = linkinfo_begin(nlh, "veth", &data);
-	struct nlattr *peer_info = nl_attr_nest_start(nlh, VETH_INFO_PEER);
+	struct nlattr *data, *linkinfo, *peer_info;
 
-	put_ifinfo(nlh, peer->ifindex);
-	put_link_attrs(nlh, peer);
-	nl_attr_nest_end(nlh, peer_info);
-	linkinfo_end(nlh, linkinfo, data);
+	newlink_begin(b, dev, what, tag);
+	linkinfo = linkinfo_begin(b, "veth", &data);
+	peer_info = nest_start(b, VETH_INFO_PEER);
+	put_ifinfo(b, peer->ifindex);
+	put_link_attrs(b, peer);
+	nest_end(b, peer_info);
+	linkinfo_end(b, linkinfo, data);
 	msg_end(b);
 }
 
 void rt_add_bridge(struct rt_batch *b, const struct rt_link *dev, const char *what, int tag)
 {
-	struct nlmsghdr *nlh = newlink_begin(b, dev, what, tag);
-	struct nlattr *data, *linkinfo = linkinfo_begin(nlh, "bridge", &data);
+	struct nlattr *data, *linkinfo;
 
+	newlink_begin(b, dev, what, tag);
+	linkinfo = linkinfo_begin(b, "bridge", &data);
 	/* With snooping on, a bridge sends IGMP/MLD queries as it comes up. */
-	nl_attr_put_u8(nlh, IFLA_BR_MCAST_SNOOPING, 0);
-	linkinfo_end(nlh, linkinfo, data);
+	put_u8(b, IFLA_BR_MCAST_SNOOPING, 0);
+	linkinfo_end(b, linkinfo, data);
 	msg_end(b);
 }
 
 void rt_add_vxlan(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 		 uint32_t local_be, uint32_t remote_be, const char *what, int tag)
 {
-	struct nlmsghdr *nlh = newlink_begin(b, dev, what, tag);
-	struct nlattr *data, *linkinfo = linkinfo_begin(nlh, "vxlan", &data);
+	struct nlattr *data, *linkinfo;
 
-	nl_attr_put_u32(nlh, IFLA_VXLAN_ID, vni);
-	nl_attr_put_u32(nlh, IFLA_VXLAN_LOCAL, local_be);
-	nl_attr_put_u32(nlh, IFLA_VXLAN_GROUP, remote_be);
-	nl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(SLOTNET_VXLAN_PORT));
+	newlink_begin(b, dev, what, tag);
+	linkinfo = linkinfo_begin(b, "vxlan", &data);
+	put_u32(b, IFLA_VXLAN_ID, vni);
+	put_u32(b, IFLA_VXLAN_LOCAL, local_be);
+	put_u32(b, IFLA_VXLAN_GROUP, remote_be);
+	put_u16(b, IFLA_VXLAN_PORT, htons(SLOTNET_VXLAN_PORT));
 	/* Its one peer is fixed; learned entries would only be a tenant's leftovers. */
-	nl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, 0);
+	put_u8(b, IFLA_VXLAN_LEARNING, 0);
 	/*
 	 * No outer UDP checksum (RFC 7348 recommends zero over IPv4): with one,
 	 * a packet whose inner checksum is offloaded leaves as CHECKSUM_PARTIAL
 	 * with a full outer checksum (local checksum offload), which no
 	 * incremental update in the data path can tell from a pseudo-header seed.
 	 */
-	nl_attr_put_u8(nlh, IFLA_VXLAN_UDP_CSUM, 0);
-	linkinfo_end(nlh, linkinfo, data);
+	put_u8(b, IFLA_VXLAN_UDP_CSUM, 0);
+	linkinfo_end(b, linkinfo, data);
 	msg_end(b);
 }
 
 void rt_add_geneve(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 		  uint32_t remote_be, const char *what, int tag)
 {
-	struct nlmsghdr *nlh = newlink_begin(b, dev, what, tag);
-	struct nlattr *data, *linkinfo = linkinfo_begin(nlh, "geneve", &data);
+	struct nlattr *data, *linkinfo;
 
-	nl_attr_put_u32(nlh, IFLA_GENEVE_ID, vni);
-	nl_attr_put_u32(nlh, IFLA_GENEVE_REMOTE, remote_be);
-	nl_attr_put_u8(nlh, IFLA_GENEVE_UDP_CSUM, 0); /* as for VXLAN */
-	nl_attr_put_u16(nlh, IFLA_GENEVE_PORT, htons(SLOTNET_GENEVE_PORT));
-	linkinfo_end(nlh, linkinfo, data);
+	newlink_begin(b, dev, what, tag);
+	linkinfo = linkinfo_begin(b, "geneve", &data);
+	put_u32(b, IFLA_GENEVE_ID, vni);
+	put_u32(b, IFLA_GENEVE_REMOTE, remote_be);
+	put_u8(b, IFLA_GENEVE_UDP_CSUM, 0); /* as for VXLAN */
+	put_u16(b, IFLA_GENEVE_PORT, htons(SLOTNET_GENEVE_PORT));
+	linkinfo_end(b, linkinfo, data);
 	msg_end(b);
 }
 
-static struct nlmsghdr *setlink_begin(struct rt_batch *b, int ifindex, const char *name,
-				      const char *what, int tag)
+static struct ifinfomsg *setlink_begin(struct rt_batch *b, int ifindex, const char *name,
+				       const char *what, int tag)
 {
 	struct nlmsghdr *nlh = msg_begin(b, RTM_NEWLINK, 0, what, tag);
 
-	put_ifinfo(nlh, ifindex);
+	put_ifinfo(b, ifindex);
 	if (!ifindex)
-		nl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	return nlh;
+		put_strz(b, IFLA_IFNAME, name);
+	return nl_nlmsg_get_payload(nlh);
 }
 
 void rt_link_up(struct rt_batch *b, int ifindex, const char *name, int master,
 	       const char *what, int tag)
 {
-	struct nlmsghdr *nlh = setlink_begin(b, ifindex, name, what, tag);
-	struct ifinfomsg *ifi = nl_nlmsg_get_payload(nlh);
+	struct ifinfomsg *ifi = setlink_begin(b, ifindex, name, what, tag);
 
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	if (master)
-		nl_attr_put_u32(nlh, IFLA_MASTER, master);
+		put_u32(b, IFLA_MASTER, master);
 	msg_end(b);
 }
 
 void rt_link_up_no_ipv6_addr(struct rt_batch *b, int ifindex, const char *what, int tag)
 {
-	struct nlmsghdr *nlh = setlink_begin(b, ifindex, NULL, what, tag);
-	struct ifinfomsg *ifi = nl_nlmsg_get_payload(nlh);
+	struct ifinfomsg *ifi = setlink_begin(b, ifindex, NULL, what, tag);
 	struct nlattr *af_spec, *inet6;
 
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
-	af_spec = nl_attr_nest_start(nlh, IFLA_AF_SPEC);
-	inet6 = nl_attr_nest_start(nlh, AF_INET6);
-	nl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
-	nl_attr_nest_end(nlh, inet6);
-	nl_attr_nest_end(nlh, af_spec);
+	af_spec = nest_start(b, IFLA_AF_SPEC);
+	inet6 = nest_start(b, AF_INET6);
+	put_u8(b, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	nest_end(b, inet6);
+	nest_end(b, af_spec);
 	msg_end(b);
 }
 
 void rt_del_link(struct rt_batch *b, const char *name, const char *what, int tag)
 {
-	struct nlmsghdr *nlh = msg_begin(b, RTM_DELLINK, 0, what, tag);
-
-	put_ifinfo(nlh, 0);
-	nl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	msg_begin(b, RTM_DELLINK, 0, what, tag);
+	put_ifinfo(b, 0);
+	put_strz(b, IFLA_IFNAME, name);
 	msg_end(b);
 }
 
 void rt_del_group(struct rt_batch *b, uint32_t group, const char *what, int tag)
 {
-	struct nlmsghdr *nlh = msg_begin(b, RTM_DELLINK, 0, what, tag);
-
-	put_ifinfo(nlh, 0);
-	nl_attr_put_u32(nlh, IFLA_GROUP, group);
+	msg_begin(b, RTM_DELLINK, 0, what, tag);
+	put_ifinfo(b, 0);
+	put_u32(b, IFLA_GROUP, group);
 	msg_end(b);
 }
 
 void rt_get_link(struct rt_batch *b, const char *name, const char *what, int tag)
 {
-	struct nlmsghdr *nlh = msg_begin(b, RTM_GETLINK, 0, what, tag);
-
-	put_ifinfo(nlh, 0);
-	nl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	msg_begin(b, RTM_GETLINK, 0, what, tag);
+	put_ifinfo(b, 0);
+	put_strz(b, IFLA_IFNAME, name);
 	/* Statistics are most of an answer and nobody reads them here. */
-	nl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	put_u32(b, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	msg_end(b);
 }
 
@@ -411,8 +477,8 @@ void rt_add_addr(struct rt_batch *b, int ifindex, uint32_t addr_be, uint8_t plen
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = plen;
 	ifa->ifa_index = ifindex;
-	nl_attr_put_u32(nlh, IFA_LOCAL, addr_be);
-	nl_attr_put_u32(nlh, IFA_ADDRESS, addr_be);
+	put_u32(b, IFA_LOCAL, addr_be);
+	put_u32(b, IFA_ADDRESS, addr_be);
 	msg_end(b);
 }
 
@@ -429,10 +495,10 @@ void rt_add_route(struct rt_batch *b, uint32_t dst_be, uint8_t plen, uint32_t gw
 	rtm->rtm_scope = gw_be ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
 	if (plen)
-		nl_attr_put_u32(nlh, RTA_DST, dst_be);
+		put_u32(b, RTA_DST, dst_be);
 	if (gw_be)
-		nl_attr_put_u32(nlh, RTA_GATEWAY, gw_be);
-	nl_attr_put_u32(nlh, RTA_OIF, oif);
+		put_u32(b, RTA_GATEWAY, gw_be);
+	put_u32(b, RTA_OIF, oif);
 	msg_end(b);
 }
 
@@ -445,8 +511,8 @@ void rt_add_neigh(struct rt_batch *b, int ifindex, uint32_t addr_be, const uint8
 	ndm->ndm_family = AF_INET;
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_state = NUD_PERMANENT;
-	nl_attr_put_u32(nlh, NDA_DST, addr_be);
-	nl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	put_u32(b, NDA_DST, addr_be);
+	put(b, NDA_LLADDR, 6, mac);
 	msg_end(b);
 }
 
@@ -457,18 +523,19 @@ void rt_del_neigh(struct rt_batch *b, int ifindex, uint32_t addr_be, const char 
 
 	ndm->ndm_family = AF_INET;
 	ndm->ndm_ifindex = ifindex;
-	nl_attr_put_u32(nlh, NDA_DST, addr_be);
+	put_u32(b, NDA_DST, addr_be);
 	msg_end(b);
 }
 
 void rt_flush_bridge_fdb(struct rt_batch *b, int ifindex, const char *what, int tag)
 {
-	struct nlmsghdr *nlh = setlink_begin(b, ifindex, NULL, what, tag);
-	struct nlattr *data, *linkinfo = linkinfo_begin(nlh, "bridge", &data);
+	struct nlattr *data, *linkinfo;
 
+	setlink_begin(b, ifindex, NULL, what, tag);
+	linkinfo = linkinfo_begin(b, "bridge", &data);
 	/* Dynamic entries only: what the bridge learned, not what was configured. */
-	nl_attr_put(nlh, IFLA_BR_FDB_FLUSH, 0, NULL);
-	linkinfo_end(nlh, linkinfo, data);
+	put(b, IFLA_BR_FDB_FLUSH, 0, NULL);
+	linkinfo_end(b, linkinfo, data);
 	msg_end(b);
 }
 
@@ -489,9 +556,9 @@ void rt_add_clsact(struct rt_batch *b, int ifindex, uint32_t ingress_block,
 	struct nlmsghdr *nlh = msg_begin(b, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, what, tag);
 
 	put_tcmsg(nlh, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0));
-	nl_attr_put_strz(nlh, TCA_KIND, "clsact");
-	nl_attr_put_u32(nlh, TCA_INGRESS_BLOCK, ingress_block);
-	nl_attr_put_u32(nlh, TCA_EGRESS_BLOCK, egress_block);
+	put_strz(b, TCA_KIND, "clsact");
+	put_u32(b, TCA_INGRESS_BLOCK, ingress_block);
+	put_u32(b, TCA_EGRESS_BLOCK, egress_block);
 	msg_end(b);
 }
 
@@ -504,12 +571,12 @@ void rt_set_block_filter(struct rt_batch *b, uint32_t block, int prog_fd, const 
 
 	tcm->tcm_block_index = block;
 	tcm->tcm_info = TC_H_MAKE(1 << 16, htons(ETH_P_ALL));
-	nl_attr_put_strz(nlh, TCA_KIND, "bpf");
-	opts = nl_attr_nest_start(nlh, TCA_OPTIONS);
-	nl_attr_put_u32(nlh, TCA_BPF_FD, prog_fd);
-	nl_attr_put_strz(nlh, TCA_BPF_NAME, prog_name);
-	nl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
-	nl_attr_nest_end(nlh, opts);
+	put_strz(b, TCA_KIND, "bpf");
+	opts = nest_start(b, TCA_OPTIONS);
+	put_u32(b, TCA_BPF_FD, prog_fd);
+	put_strz(b, TCA_BPF_NAME, prog_name);
+	put_u32(b, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+	nest_end(b, opts);
 	msg_end(b);
 }
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test suite and shows its TAP output as it comes:
 #   1. build/test_parse          C unit tests (parsing and validation)
-#   2. build/test_datapath      BPF packet fixtures (BPF_PROG_TEST_RUN), in a
+#   2. build/test_nl             C unit tests (netlink messages, attributes and
+#                                answers; no kernel)
+#   3. build/test_rt             C unit tests (rtnetlink request batches against
+#                                a fake kernel)
+#   4. build/test_datapath      BPF packet fixtures (BPF_PROG_TEST_RUN), in a
 #                                throwaway network namespace
-#   3. bats --tap tests/bats     integration tests (root; each test in its own
+#   5. bats --tap tests/bats     integration tests (root; each test in its own
 #                                throwaway namespaces, see tests/bats/helpers.bash)
 # then prints exactly one last line, "N passed, N failed", summing every
 # suite's TAP "ok" and "not ok" lines.  A suite that is missing, crashes, or
@@ -60,6 +64,8 @@ run_suite() { # NAME COMMAND...
 }
 
 run_suite "unit: parsing and validation" build/test_parse
+run_suite "unit: netlink messages and answers" build/test_nl
+run_suite "unit: netlink request batches" build/test_rt
 run_suite "unit: data-path packet fixtures" unshare --net build/test_datapath
 # --print-output-on-failure: a failed test shows the output of its last `run`.
 # BATS_TEST_TIMEOUT: a hung test fails (and is cleaned up) instead of hanging CI.
