@@ -90,6 +90,40 @@ refused() {
         prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 100.64.0.9
 }
 
+@test "prewarm --outside that holds loopback, multicast or 0.0.0.0/8 addresses is refused" {
+    refused "prewarm: --outside 127.0.0.0/8: a loopback address: slots' outside addresses must be unicast" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --outside 127.0.0.0/8
+    refused "prewarm: --outside 224.0.0.0/4: a multicast or reserved address: slots' outside addresses must be unicast" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --outside 224.0.0.0/4
+    refused "prewarm: --outside 96.0.0.0/3: a loopback address: slots' outside addresses must be unicast" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --outside 96.0.0.0/3
+    refused "prewarm: --outside 0.0.0.0/24: not a unicast address: slots' outside addresses must be unicast" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --outside 0.0.0.0/24
+}
+
+@test "prewarm --remote of the slots' underlay, 0.0.0.0/8 or the worker's own address is refused" {
+    refused "prewarm: --remote 169.254.1.1: inside the slots' own underlay 169.254.1.2/30 (the slot itself or its gateway)" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 169.254.1.1
+    refused "prewarm: --remote 0.9.9.9: in 0.0.0.0/8 (this network, never a destination)" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 0.9.9.9
+    ip -n "$W" addr add 198.18.7.7/32 dev lo
+    refused "prewarm: --remote 198.18.7.7: an address of this host's own (the worker itself)" \
+        prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 198.18.7.7
+}
+
+@test "an empty pin directory, or one with '..', is refused by every command" {
+    local cmd
+    for cmd in prewarm bind unbind dump rules teardown; do
+        run --separate-stderr snw --pin-dir "" "$cmd"
+        assert_status 2
+        expect_eq "$stderr" "slotnet: $cmd: pin directory '': empty (give an absolute path)" "stderr"
+    done
+    run --separate-stderr snw --pin-dir "$PIN/../x" prewarm --slots 1 --prefix "$P" --tunnel vxlan
+    assert_status 2
+    expect_eq "$stderr" "slotnet: prewarm: pin directory '$PIN/../x': '.' and '..' are not allowed" "stderr"
+    assert_nothing_created
+}
+
 @test "prewarm --prefix too long for the largest slot's interface name is refused" {
     # 14 characters and a 2-digit slot number (10) make 16: one too many.
     long=$P$(printf 'z%.0s' $(seq $((14 - ${#P}))))

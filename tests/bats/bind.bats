@@ -279,6 +279,38 @@ bad_input_setup() {
     refused_unchanged "bind 1 --vni 5 --force --remote 127.0.0.1" "bind: " "--remote '127.0.0.1'" "loopback"
 }
 
+@test "bind --vni in the slots' placeholder range is refused, naming the range" {
+    bad_input_setup
+    refused_unchanged "bind 1 --vni 16000000 --force" "bind: " "--vni 16000000" \
+        "placeholder (dummy) VNI range 16000000..16016383"
+    refused_unchanged "bind 0 --vni 16016383" "bind: " "--vni 16016383" "16000000..16016383"
+    run sn bind 0 --vni 15999999
+    assert_status 0
+    run sn bind 2 --vni 16016384
+    assert_status 0
+}
+
+@test "bind --remote inside the outside range (another slot) is refused" {
+    bad_input_setup
+    refused_unchanged "bind 1 --vni 5 --force --remote 100.64.0.1" "bind: " "--remote '100.64.0.1'" \
+        "inside the outside range (another slot's address)"
+    refused_unchanged "bind 0 --vni 5 --remote 100.64.255.254" "bind: " "--remote '100.64.255.254'" \
+        "inside the outside range"
+}
+
+@test "bind --remote of the slot's own underlay, its gateway, 0.0.0.0/8 or the worker is refused" {
+    bad_input_setup
+    refused_unchanged "bind 1 --vni 5 --force --remote 169.254.1.2" "bind: " "--remote '169.254.1.2'" \
+        "inside the slots' own underlay 169.254.1.2/30"
+    refused_unchanged "bind 1 --vni 5 --force --remote 169.254.1.1" "bind: " "--remote '169.254.1.1'" \
+        "(the slot itself or its gateway)"
+    refused_unchanged "bind 1 --vni 5 --force --remote 0.1.2.3" "bind: " "--remote '0.1.2.3'" \
+        "in 0.0.0.0/8"
+    ip -n "$W" addr add 198.18.7.7/32 dev lo
+    refused_unchanged "bind 1 --vni 5 --force --remote 198.18.7.7" "bind: " "--remote '198.18.7.7'" \
+        "an address of this host's own (the worker itself)"
+}
+
 @test "bind --remote 0.0.0.0 is refused" {
     bad_input_setup
     refused_unchanged "bind 1 --vni 5 --force --remote 0.0.0.0" "bind: " "--remote '0.0.0.0'" "not a unicast address"

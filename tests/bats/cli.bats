@@ -219,3 +219,21 @@ EOF
     assert_status 0
     assert_all_slots_whole 1
 }
+
+@test "a batch line holding a NUL byte is refused whole, exit 2, naming the line" {
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan
+    sn -q bind 3 --vni 5 >/dev/null
+    run --separate-stderr sn -b - < <(printf 'dump 3\nbind 3 --vni 7\0 --force\n')
+    assert_status 2
+    [[ $stderr == "slotnet: batch line 2: holds a NUL byte" ]] || fail "stderr: $stderr"
+    expect_eq "$(sn -j dump 3 | jq .slots[0].vni)" 5 "slot 3's VNI"
+}
+
+@test "make CFLAGS=... keeps the include paths, _GNU_SOURCE and the warnings" {
+    run make -C "$REPO" -n -B CFLAGS=-O0 build/parse.o
+    assert_status 0
+    assert_output_has "-O0"
+    assert_output_has "-D_GNU_SOURCE"
+    assert_output_has "-Werror"
+    assert_output_has "-isystem build/vendor/include"
+}

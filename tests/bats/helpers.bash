@@ -278,6 +278,7 @@ assert_nothing_created() {
     [[ $(compgen -G "/run/netns/$P*" | wc -l) -eq 0 ]] ||
         fail "namespaces were created: $(compgen -G "/run/netns/$P*" | head -5)"
     [[ ! -e $PIN ]] || fail "pin directory $PIN was created"
+    [[ ! -e /run/slotnet/${PIN//\//%2f}.lock ]] || fail "a lock file was left for $PIN"
     links=$(ip -n "$W" -j link show | jq -r '[.[].ifname] | join(" ")')
     expect_eq "$links" lo "links in the worker"
     expect_eq "$(ip -n "$W" -j -4 route show | jq length)" 0 "routes in the worker"

@@ -135,6 +135,76 @@ load helpers
     expect_eq "$(stat -L -c %i "/run/netns/${P}3")" "$ino3" "slot 3's namespace inode"
 }
 
+@test "prewarm repairs broken bound slots, keeps their bindings and says so; traffic flows again" {
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan --remote 198.51.100.1 --outside 100.64.0.0/24
+    sn -q bind 1 --vni 100 >/dev/null
+    sn -q bind 2 --vni 200 --remote 203.0.113.9 >/dev/null
+    make_endpoint a 198.51.100.1 100 100.64.0.2 10.200.0.2/24
+    ip netns del "${P}1"
+    ip -n "$W" link set "${P}2" down
+    ip -n "$W" link set "${P}2" name "${P}r"
+    run --separate-stderr sn -j prewarm
+    assert_status 0
+    expect_eq "$(jq -c '[.created, .repaired]' <<<"$output")" "[0,2]" "[created, repaired]"
+    [[ $stderr == *"slot 1: bound (VNI 100), made again; its binding is kept"* ]] || fail "stderr: $stderr"
+    [[ $stderr == *"slot 2: bound (VNI 200), made again; its binding is kept"* ]] || fail "stderr: $stderr"
+    assert_all_slots_whole 4
+    expect_eq "$(sn -j dump | jq -c '[.slots[] | [.state, .vni, .remote]]')" \
+        '[["free",null,"198.51.100.1"],["bound",100,"198.51.100.1"],["bound",200,"203.0.113.9"],["free",null,"198.51.100.1"]]' \
+        "slots after the repair"
+    slot_inner_addr 1 10.200.0.1/24
+    pings_ok "${P}1" 10.200.0.2
+}
+
+@test "prewarm refuses a link named like a slot that is not slotnet's, exit 1, and creates nothing" {
+    ip -n "$W" link add "${P}5" type bridge
+    run --separate-stderr sn prewarm --slots 8 --prefix "$P" --tunnel vxlan
+    assert_status 1
+    expect_eq "$stderr" "slotnet: prewarm: --prefix '$P': link ${P}5 has a slot's name but is not slotnet's (netdev group 0): rename or remove it" "stderr"
+    expect_eq "$(compgen -G "/run/netns/$P*" | wc -l)" 0 "namespaces created"
+    [[ ! -e $PIN ]] || fail "$PIN was created"
+    expect_eq "$(ip -n "$W" -j -d link show "${P}5" | jq -r '.[0].linkinfo.info_kind')" bridge "${P}5"
+}
+
+@test "prewarm leaves a foreign link that took a deleted slot's name alone and says so" {
+    sn -q prewarm --slots 8 --prefix "$P" --tunnel vxlan
+    ip -n "$W" link del "${P}7"
+    ip -n "$W" link add "${P}7" type bridge
+    run --separate-stderr sn prewarm
+    assert_status 1
+    [[ $stderr == *"link ${P}7 has a slot's name but is not slotnet's"* ]] || fail "stderr: $stderr"
+    expect_eq "$(ip -n "$W" -j -d link show "${P}7" | jq -r '.[0].linkinfo.info_kind')" bridge "${P}7"
+}
+
+@test "prewarm refuses a prefix whose slot names overlap another slotnet's, exit 2" {
+    snw -q --pin-dir "$PIN-other" prewarm --slots 2 --prefix "${P}ab" --tunnel vxlan --outside 10.88.0.0/24
+    for prefix in "${P}a" "${P}abc"; do
+        run --separate-stderr sn prewarm --slots 2 --prefix "$prefix" --tunnel vxlan
+        assert_status 2
+        [[ $stderr == "slotnet: prewarm: --prefix '$prefix': link ${P}ab0 is another slotnet's, whose slot names overlap this prefix (netdev group "*"); choose another --prefix" ]] ||
+            fail "$prefix: stderr: $stderr"
+        [[ ! -e $PIN ]] || fail "$PIN was created"
+    done
+    run sn -q prewarm --slots 2 --prefix "${P}o" --tunnel vxlan
+    assert_status 0
+}
+
+@test "teardown and prewarm of pins without a configuration say nothing of missing state" {
+    mkdir -p "$PIN"
+    bpftool map create "$PIN/config" type array key 4 value 92 entries 1 name config
+    run --separate-stderr sn prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    assert_status 0
+    expect_eq "$stderr" "" "prewarm's stderr"
+    assert_all_slots_whole 2
+    sn -q teardown
+    mkdir -p "$PIN"
+    bpftool map create "$PIN/config" type array key 4 value 92 entries 1 name config
+    run --separate-stderr sn teardown
+    assert_status 0
+    expect_eq "$stderr" "slotnet: teardown: nothing to remove in $PIN" "stderr"
+    [[ ! -e $PIN ]] || fail "$PIN is still there"
+}
+
 @test "prewarm sends nothing before a slot is bound" {
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan
     # Long enough for IPv6 DAD/RS, IGMP/MLD reports or bridge queries to go out if any were on.
