@@ -40,9 +40,13 @@ static int open_lock(void)
 		return 0;
 	if ((ret = lock_path(path)))
 		return ret;
-	if (mkdir(LOCK_RUN_DIR, 0755) < 0 && errno != EEXIST)
-		return sn_err(EXIT_FAILED, "creating %s: %s", LOCK_RUN_DIR, strerror(errno));
+	/* bind's hot path: the directory is made only the first time. */
 	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0 && errno == ENOENT) {
+		if (mkdir(LOCK_RUN_DIR, 0755) < 0 && errno != EEXIST)
+			return sn_err(EXIT_FAILED, "creating %s: %s", LOCK_RUN_DIR, strerror(errno));
+		lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	}
 	if (lock_fd < 0)
 		return sn_err(EXIT_FAILED, "%s: %s", path, strerror(errno));
 	return 0;
@@ -136,7 +140,8 @@ int lock_slot_try(unsigned slot)
 
 void unlock_slot(unsigned slot)
 {
-	if (lock_fd >= 0)
+	/* A single command's locks go with the process; a batch goes on to other slots. */
+	if (lock_fd >= 0 && g.line)
 		set_lock(F_UNLCK, 1 + (off_t)slot, F_OFD_SETLK);
 }
 

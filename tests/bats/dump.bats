@@ -21,7 +21,7 @@ load helpers
     run --separate-stderr sn -j dump
     assert_status 0
     expect_eq "$(jq -c .config <<<"$output")" \
-        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"vxlan\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tc\",\"abi_version\":3}" \
+        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"vxlan\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tc\",\"abi_version\":4}" \
         "config"
     expect_eq "$(jq '.slots | length' <<<"$output")" 3 "number of slots"
     no_drops='{"malformed":0,"not_ipv4":0,"spoof":0,"dest":0,"unbound":0,"vni":0,"remote":0,"hairpin":0}'

@@ -68,6 +68,7 @@ teardown_worker() {
                 teardown >/dev/null 2>&1 || true
         fi
         rm -rf "$pin"
+        rm -f "/run/slotnet/${pin//\//%2f}.lock"
     done
     # Whatever slotnet left (or a test made): every such name starts with P.
     for ns in /run/netns/"$P"*; do

@@ -4,12 +4,13 @@
 # prefix P in $BATS_RUN_TMPDIR/slotnet-names; every namespace, pin directory
 # and worker a test makes is named from P.
 
-@test "the suite leaves no namespace, pin directory or slotnet process behind" {
+@test "the suite leaves no namespace, pin directory, lock file or slotnet process behind" {
     names=$BATS_RUN_TMPDIR/slotnet-names
     [[ -s $names ]] || skip "no other test ran in this bats run"
     left=()
     while read -r p; do
-        for f in /run/netns/"$p"* /run/netns/snw-"$p" /sys/fs/bpf/snt-"$p" /sys/fs/bpf/snt-"$p"-*; do
+        for f in /run/netns/"$p"* /run/netns/snw-"$p" /sys/fs/bpf/snt-"$p" /sys/fs/bpf/snt-"$p"-* \
+            /run/slotnet/%2fsys%2ffs%2fbpf%2fsnt-"$p".lock /run/slotnet/%2fsys%2ffs%2fbpf%2fsnt-"$p"-*.lock; do
             if [[ -e $f ]]; then left+=("$f"); fi
         done
     done <"$names"
