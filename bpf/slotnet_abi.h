@@ -59,6 +59,16 @@ enum slotnet_fw_backend {
 	SLOTNET_FW_LEGACY = 2,
 };
 
+/* The pinned maps, in the order their ids are recorded in the configuration. */
+enum slotnet_map {
+	SLOTNET_MAP_CONFIG,
+	SLOTNET_MAP_SLOTS,
+	SLOTNET_MAP_IFSLOTS,
+	SLOTNET_MAP_BINDINGS,
+	SLOTNET_MAP_COUNTERS,
+	SLOTNET_MAPS
+};
+
 /* "config" map: an array with one element, key 0. */
 struct slotnet_config {
 	__u32 abi_version;   /* SLOTNET_ABI_VERSION of the binary that made the pins */
@@ -85,8 +95,14 @@ struct slotnet_config {
 	__u8 backend;        /* enum slotnet_fw_backend */
 	__u8 pad[2];
 	char uplink[SLOTNET_PREFIX_MAX]; /* forward only to this device; "" for any but slots */
+	/*
+	 * The ids of the maps the pinned programs use, recorded by prewarm
+	 * once it has checked them: a command finds a pin replaced by hand
+	 * by comparing ids, without asking the programs.
+	 */
+	__u32 map_ids[SLOTNET_MAPS];
 };
-_Static_assert(sizeof(struct slotnet_config) == 92, "config layout");
+_Static_assert(sizeof(struct slotnet_config) == 112, "config layout");
 
 #define SLOTNET_SLOT_READY (1u << 0) /* every device, address and route in place */
 

@@ -178,10 +178,19 @@ static int check_rules(const struct slotnet_config *cfg, char *why, size_t len)
 	return 0;
 }
 
+static int check_map_ids(const struct slotnet_config *cfg, char *why, size_t len)
+{
+	for (int i = 0; i < SLOTNET_MAPS; i++)
+		if (!cfg->map_ids[i])
+			return bad(why, len, "field map_ids[%d] is 0 (no map has id 0)", i);
+	return 0;
+}
+
 int config_check(const struct slotnet_config *cfg, char *why, size_t len)
 {
 	if (check_slots(cfg, why, len) < 0 || check_outside(cfg, why, len) < 0 ||
-	    check_anatomy(cfg, why, len) < 0 || check_rules(cfg, why, len) < 0)
+	    check_anatomy(cfg, why, len) < 0 || check_rules(cfg, why, len) < 0 ||
+	    check_map_ids(cfg, why, len) < 0)
 		return -1;
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 static int lock_fd = -1;
+static bool dir_locked;
 
 /* "/sys/fs/bpf/x" -> "/run/slotnet/%2fsys%2ffs%2fbpf%2fx.lock": one file per directory. */
 static int lock_path(char buf[PATH_MAX])
@@ -40,12 +41,16 @@ static int open_lock(void)
 		return 0;
 	if ((ret = lock_path(path)))
 		return ret;
-	/* bind's hot path: the directory is made only the first time. */
-	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/*
+	 * bind's hot path, one system call: the directory is made only the
+	 * first time, and openat because musl's open follows O_CLOEXEC with an
+	 * fcntl of its own (for kernels that ignored the flag).
+	 */
+	lock_fd = openat(AT_FDCWD, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock_fd < 0 && errno == ENOENT) {
 		if (mkdir(LOCK_RUN_DIR, 0755) < 0 && errno != EEXIST)
 			return sn_err(EXIT_FAILED, "creating %s: %s", LOCK_RUN_DIR, strerror(errno));
-		lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		lock_fd = openat(AT_FDCWD, path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	}
 	if (lock_fd < 0)
 		return sn_err(EXIT_FAILED, "%s: %s", path, strerror(errno));
@@ -117,6 +122,7 @@ int lock_pin_dir(void)
 		lock_fd = -1;
 	}
 	say_holder();
+	dir_locked = true;
 	return 0;
 }
 
@@ -149,9 +155,10 @@ void lock_forget_unused(void)
 {
 	char path[PATH_MAX];
 
-	if (lock_fd < 0 || access(g.pin_dir, F_OK) == 0 || errno != ENOENT || lock_path(path))
+	if (!dir_locked || access(g.pin_dir, F_OK) == 0 || errno != ENOENT || lock_path(path))
 		return;
 	unlink(path);
 	close(lock_fd);
 	lock_fd = -1;
+	dir_locked = false;
 }

@@ -26,8 +26,9 @@ int lock_slot(unsigned slot);
 int lock_slot_try(unsigned slot);
 void unlock_slot(unsigned slot);
 /*
- * At the end of a command: a lock file whose pin directory is gone (after
- * teardown, or a prewarm refused before it made anything) is removed.
+ * At the end of a command that took the directory's lock: a lock file whose
+ * pin directory is gone (after teardown, or a prewarm refused before it made
+ * anything) is removed.
  */
 void lock_forget_unused(void);
 

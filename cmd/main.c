@@ -24,6 +24,7 @@ struct cmd {
 	int (*func)(int argc, char **argv);
 	const char *summary;
 	bool in_batch;      /* may run in batch mode (leaves the pinned configuration alone) */
+	bool many_steps;    /* changes much, over a long run: must not die half-way of a closed pipe */
 };
 
 /* Batch mode: the file (or "-") and whether to go on past a failed line. */
@@ -33,12 +34,12 @@ static bool keep_going;
 #define BATCH_MAX_WORDS 64
 
 static const struct cmd cmds[] = {
-	{ "prewarm", do_prewarm, "create (or complete) every slot and pin the maps", false },
-	{ "bind", do_bind, "bind a slot (or any free one) to a tenant's VNI", true },
-	{ "unbind", do_unbind, "release a slot and scrub it for the next tenant", true },
-	{ "dump", do_dump, "show slots, bindings and counters", true },
-	{ "rules", do_rules, "print, install or check the root and slot firewall rules", false },
-	{ "teardown", do_teardown, "remove everything prewarm made", false },
+	{ "prewarm", do_prewarm, "create (or complete) every slot and pin the maps", false, true },
+	{ "bind", do_bind, "bind a slot (or any free one) to a tenant's VNI", true, false },
+	{ "unbind", do_unbind, "release a slot and scrub it for the next tenant", true, false },
+	{ "dump", do_dump, "show slots, bindings and counters", true, false },
+	{ "rules", do_rules, "print, install or check the root and slot firewall rules", false, true },
+	{ "teardown", do_teardown, "remove everything prewarm made", false, true },
 	{ 0 },
 };
 
@@ -274,6 +275,18 @@ double sn_now_ms(void)
 }
 
 /* -v: how long the command took inside this process, start-up excluded. */
+/*
+ * A reader of stdout or stderr that goes away (or a child that exits early)
+ * gets EPIPE reported instead of stopping prewarm, rules or teardown
+ * half-way; bind, unbind and dump print last, after their one change, and
+ * spare bind the system call.
+ */
+static void run_to_the_end(const struct cmd *c)
+{
+	if (c->many_steps)
+		signal(SIGPIPE, SIG_IGN);
+}
+
 static int finish(int code, double start)
 {
 	lock_forget_unused();
@@ -288,8 +301,6 @@ int main(int argc, char **argv)
 	double start = sn_now_ms();
 	int first, code = EXIT_DONE;
 
-	/* A child (iptables-restore) that exits early is an error to report, not our death. */
-	signal(SIGPIPE, SIG_IGN);
 	g.pin_dir = getenv("SLOTNET_PIN_DIR");
 	if (!g.pin_dir || !*g.pin_dir)
 		g.pin_dir = SLOTNET_DEFAULT_PIN_DIR;
@@ -305,6 +316,7 @@ int main(int argc, char **argv)
 			return code;
 		if ((code = pin_dir_normalize(&g.pin_dir)))
 			return code;
+		run_to_the_end(c);
 		/* The command sees its name where the globals were. */
 		argv[first - 1] = (char *)c->name;
 		return finish(c->func(argc - first + 1, argv + first - 1), start);
@@ -331,5 +343,6 @@ int main(int argc, char **argv)
 	g.cmd = c->name;
 	if ((code = pin_dir_normalize(&g.pin_dir)))
 		return code;
+	run_to_the_end(c);
 	return finish(c->func(argc - first, argv + first), start);
 }

@@ -1059,7 +1059,8 @@ int do_prewarm(int argc, char **argv)
 		ret = sn_err(EXIT_FAILED, "preparing %s: %s", NETNS_RUN_DIR, strerror(errno));
 		goto out;
 	}
-	if ((ret = state_create(g.pin_dir, p.prewarmed, &p.maps, &p.progs, &p.progs_replaced)) ||
+	if ((ret = state_create(g.pin_dir, p.prewarmed, &p.maps, &p.progs, &p.progs_replaced,
+				 p.cfg.map_ids)) ||
 	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()))
 		goto out;
 	find_todo(&p);

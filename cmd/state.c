@@ -44,6 +44,7 @@ static const struct map_spec map_specs[] = {
 };
 
 #define NMAPS (sizeof(map_specs) / sizeof(map_specs[0]))
+_Static_assert(NMAPS == SLOTNET_MAPS, "one spec per map of enum slotnet_map");
 
 static const char *const prog_pins[] = { "from_slot", "to_slot" };
 #define LINKS_DIR "links"
@@ -239,39 +240,22 @@ static int prog_map_ids(int prog_fd, __u32 *ids, __u32 cap, __u32 *n)
 	return 0;
 }
 
-static bool holds_id(const __u32 *ids, __u32 n, __u32 id)
-{
-	for (__u32 i = 0; i < n; i++)
-		if (ids[i] == id)
-			return true;
-	return false;
-}
-
 /*
  * The pinned data path must use exactly the pinned maps, or a binding
  * written here would not be the one packets see (an unbind that does not
- * cut the tenant off).
+ * cut the tenant off): prewarm checked the programs' maps and recorded their
+ * ids, so a pin replaced by hand since shows as another id.
  */
-static int check_progs_use(const char *dir, const __u32 *map_ids, unsigned need)
+static int check_recorded_ids(const char *dir, const struct slotnet_config *cfg,
+			      const __u32 *ids, unsigned opened)
 {
-	char path[PATH_MAX];
-	__u32 ids[16], n = 0;
-	int fd, ret = 0;
-
-	pin_path(path, dir, prog_pins[0]);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return sn_err(EXIT_FAILED, "%s: %s (damaged pins; 'slotnet prewarm' repairs them)",
-			      path, errno == ENOENT ? "pin missing" : strerror(errno));
-	if (prog_map_ids(fd, ids, 16, &n) < 0)
-		ret = sn_err(EXIT_FAILED, "%s: %s", path, strerror(errno));
-	for (size_t i = 0; i < NMAPS && !ret; i++)
-		if ((need & (1u << i)) && !holds_id(ids, n, map_ids[i]))
-			ret = sn_err(EXIT_FAILED, "%s/%s: not the map the pinned programs use (damaged "
-				     "pins; 'slotnet prewarm' switches the data path to the pinned "
-				     "maps)", dir, map_specs[i].name);
-	close(fd);
-	return ret;
+	for (size_t i = 0; i < NMAPS; i++)
+		if ((opened & (1u << i)) && ids[i] != cfg->map_ids[i])
+			return sn_err(EXIT_FAILED, "%s/%s: not the map the pinned programs use (map "
+				      "id %u, the programs' is %u; damaged pins: 'slotnet prewarm' "
+				      "switches the data path to the pinned maps)", dir,
+				      map_specs[i].name, ids[i], cfg->map_ids[i]);
+	return 0;
 }
 
 /*
@@ -283,7 +267,7 @@ int state_get(unsigned need, const struct sn_maps **m, const struct slotnet_conf
 	static struct sn_maps maps = SN_MAPS_CLOSED;
 	static struct slotnet_config config;
 	static __u32 ids[NMAPS];
-	static unsigned verified;
+	static unsigned opened;
 	int ret;
 
 	need |= 1u << 0; /* the configuration */
@@ -295,13 +279,12 @@ int state_get(unsigned need, const struct sn_maps **m, const struct slotnet_conf
 		if ((ret = open_pin(g.pin_dir, &map_specs[i], fd)) ||
 		    (ret = check_map(g.pin_dir, &map_specs[i], *fd, &ids[i])))
 			goto fail;
+		opened |= 1u << i;
 	}
 	/* Read afresh each time: a long batch must see a prewarm that runs meanwhile. */
-	if ((ret = read_config(g.pin_dir, maps.config, &config)))
+	if ((ret = read_config(g.pin_dir, maps.config, &config)) ||
+	    (ret = check_recorded_ids(g.pin_dir, &config, ids, opened)))
 		goto fail;
-	if ((need & ~verified) && (ret = check_progs_use(g.pin_dir, ids, need & ~verified)))
-		goto fail;
-	verified |= need;
 	*m = &maps;
 	*cfg = &config;
 	return 0;
@@ -309,7 +292,7 @@ fail:
 	if (ret == STATE_FRESH)
 		ret = no_state(g.pin_dir);
 	state_close(&maps);
-	verified = 0;
+	opened = 0;
 	return ret;
 }
 
@@ -481,7 +464,7 @@ static int pinned_prog(const char *dir, const char *name, struct bpf_program *pr
 }
 
 int state_create(const char *dir, bool prewarmed, struct sn_maps *m, struct sn_progs *p,
-		 bool *progs_replaced)
+		 bool *progs_replaced, __u32 map_ids[SLOTNET_MAPS])
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
 	struct slotnet_bpf *skel;
@@ -507,6 +490,10 @@ int state_create(const char *dir, bool prewarmed, struct sn_maps *m, struct sn_p
 	m->ifslots = dup(bpf_map__fd(skel->maps.ifslots));
 	m->bindings = dup(bpf_map__fd(skel->maps.bindings));
 	m->counters = dup(bpf_map__fd(skel->maps.counters));
+	for (size_t i = 0; i < NMAPS && !ret; i++)
+		ret = check_map(dir, &map_specs[i], *map_fd(m, &map_specs[i]), &map_ids[i]);
+	if (ret)
+		goto out;
 	*progs_replaced = false;
 	p->from_slot = pinned_prog(dir, prog_pins[0], skel->progs.from_slot, progs_replaced);
 	p->to_slot = pinned_prog(dir, prog_pins[1], skel->progs.to_slot, progs_replaced);

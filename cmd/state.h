@@ -69,12 +69,13 @@ int state_repin(const char *dir);
  * Creates the maps (or reuses compatible pins) and pins them, and the
  * programs unless pinned ones exist that use exactly the pinned maps (all
  * slots then share one copy); *progs_replaced says new programs were pinned
- * and must be switched in.  PREWARMED: slots exist, so every map must be
+ * and must be switched in; the maps' ids (which the pinned programs now use)
+ * go in map_ids, for the configuration.  PREWARMED: slots exist, so every map must be
  * pinned already (a missing one is reported, never made again empty); an
  * exit code.
  */
 int state_create(const char *dir, bool prewarmed, struct sn_maps *m, struct sn_progs *p,
-		 bool *progs_replaced);
+		 bool *progs_replaced, __u32 map_ids[SLOTNET_MAPS]);
 void progs_close(struct sn_progs *p);
 int state_write_config(const struct sn_maps *m, const struct slotnet_config *cfg);
 /* "DIR/links/VETH-ingress" (or -egress): a slot's tcx link (bpffs reserves dots in names). */

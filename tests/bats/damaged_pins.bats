@@ -20,7 +20,7 @@ prewarm_and_bind() {
     sn -q bind 0 --vni 4242 >/dev/null
 }
 
-# The configuration's 92 bytes, as two-digit hex words.
+# The configuration's 112 bytes, as two-digit hex words.
 config_bytes() {
     bpftool -j map lookup pinned "$PIN/config" key 0 0 0 0 | jq -r '[.value[] | ltrimstr("0x")] | join(" ")'
 }
@@ -148,6 +148,9 @@ refused_by_every_command() { # MESSAGE-PART
     bpftool map update pinned "$PIN/config" key 0 0 0 0 value hex $good
     poke_config 76 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61
     refused_by_every_command "field uplink is not NUL-terminated"
+    bpftool map update pinned "$PIN/config" key 0 0 0 0 value hex $good
+    poke_config 104 $(le32 0) # map_ids[3], the bindings map's id
+    refused_by_every_command "field map_ids[3] is 0 (no map has id 0)"
     bpftool map update pinned "$PIN/config" key 0 0 0 0 value hex $good
     poke_config 0 $(le32 2) # a binding of another map ABI
     run --separate-stderr sn dump
