@@ -59,7 +59,7 @@ $(BUILD)/test_parse: cmd/parse.c
 $(BUILD)/test_nl: cmd/nl.c
 $(BUILD)/test_rt: cmd/rt.c cmd/nl.c
 
-$(UNIT_TESTS): $(BUILD)/%: tests/unit/%.c $(wildcard cmd/*.h) $(BPF_HDRS) | $(VENDOR)/.stamp
+$(UNIT_TESTS): $(BUILD)/%: tests/unit/%.c tests/unit/tap.h $(wildcard cmd/*.h) $(BPF_HDRS) | $(VENDOR)/.stamp
 	@mkdir -p $(BUILD)
 	$(CC) $(SN_CFLAGS) -Icmd $(SN_LDFLAGS) $(filter %.c,$^) -o $@
 

@@ -13,24 +13,7 @@
 #include <string.h>
 #include <linux/rtnetlink.h>
 
-static int planned, failed;
-
-/* One TAP line; detail (a printf format after desc) is printed only on failure. */
-static void check(int ok, const char *desc, const char *fmt, ...)
-{
-	va_list ap;
-
-	planned++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", planned, desc);
-	if (ok)
-		return;
-	failed++;
-	printf("#   ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#include "tap.h"
 
 /* A buffer filled with a sentinel, so that bytes a put leaves alone are visible. */
 #define SENTINEL 0xa5
@@ -516,6 +499,5 @@ int main(void)
 	test_cb_run(nl);
 	test_transport_socket(nl);
 	check(nl_socket_close(nl) == 0, "close of a transport socket closes no fd", "failed");
-	printf("1..%d\n", planned);
-	return failed ? 1 : 0;
+	return tap_done();
 }

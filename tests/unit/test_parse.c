@@ -128,6 +128,8 @@ static const struct {
 	{ "255.255.255.255", 0, -1, "not a unicast address" },
 	{ "127.0.0.1", 0, -1, "a loopback address" },
 	{ "224.0.0.1", 0, -1, "a multicast or reserved address" },
+	{ "0.1.2.3", 0, -1, "in 0.0.0.0/8 (this network, never a destination)" },
+	{ "1.0.0.0", 0, 0, NULL },
 	{ "240.0.0.1", 0, -1, "a multicast or reserved address" },
 };
 
@@ -208,6 +210,43 @@ static void test_ranges(void)
 	      "100.64.0.0/16", "");
 	check(!cidr_contains(ip("100.64.0.0"), 16, ip("100.65.0.0")), "%s excludes 100.65.0.0",
 	      "100.64.0.0/16", "");
+	check(cidr_mask(0) == 0 && cidr_mask(32) == 0xffffffffu && cidr_mask(30) == htonl(~3u),
+	      "cidr_mask %s", "/0 /30 /32", "");
+	check(cidr_is_network(ip("10.0.0.0"), 8) && !cidr_is_network(ip("10.0.0.1"), 8) &&
+		      !cidr_is_network(ip("10.0.0.0"), 33),
+	      "cidr_is_network %s", "10.0.0.0/8, 10.0.0.1/8, /33", "");
+}
+
+static const struct {
+	const char *range;
+	const char *why; /* NULL: every address unicast */
+} unicast_range_cases[] = {
+	{ "100.64.0.0/16", NULL },
+	{ "1.0.0.0/8", NULL },
+	{ "128.0.0.0/2", NULL },
+	{ "127.0.0.0/8", "a loopback address" },
+	{ "96.0.0.0/3", "a loopback address" },
+	{ "224.0.0.0/4", "a multicast or reserved address" },
+	{ "192.0.0.0/2", "not a unicast address" },
+	{ "0.0.0.0/8", "not a unicast address" },
+	{ "0.0.1.0/24", "in 0.0.0.0/8 (this network, never a destination)" },
+};
+
+static void test_unicast_ranges(void)
+{
+	for (size_t i = 0; i < sizeof(unicast_range_cases) / sizeof(unicast_range_cases[0]); i++) {
+		const char *why = NULL, *want = unicast_range_cases[i].why;
+		uint32_t net;
+		uint8_t plen;
+		char detail[128];
+		int ret = parse_cidr(unicast_range_cases[i].range, &net, &plen, &why);
+
+		if (!ret)
+			ret = check_unicast_range(net, plen, &why);
+		snprintf(detail, sizeof(detail), "got ret %d why '%s'", ret, ret ? why : "");
+		check(want ? ret < 0 && !strcmp(why, want) : ret == 0, "unicast range %s",
+		      unicast_range_cases[i].range, detail);
+	}
 }
 
 static const struct {
@@ -249,6 +288,7 @@ int main(void)
 	test_addresses();
 	test_prefix();
 	test_ranges();
+	test_unicast_ranges();
 	test_mac();
 	printf("1..%d\n", planned);
 	return failed ? 1 : 0;

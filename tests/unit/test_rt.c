@@ -16,24 +16,7 @@
 #include <string.h>
 #include <linux/rtnetlink.h>
 
-static int planned, failed;
-
-/* One TAP line; detail (a printf format after desc) is printed only on failure. */
-static void check(int ok, const char *desc, const char *fmt, ...)
-{
-	va_list ap;
-
-	planned++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", planned, desc);
-	if (ok)
-		return;
-	failed++;
-	printf("#   ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#include "tap.h"
 
 /* ---- the fake kernel ---- */
 
@@ -545,6 +528,5 @@ int main(void)
 	test_mixed();
 	test_exact_limit();
 	test_too_long();
-	printf("1..%d\n", planned);
-	return failed ? 1 : 0;
+	return tap_done();
 }
