@@ -30,9 +30,6 @@ OBJS := $(SRCS:cmd/%.c=$(BUILD)/%.o)
 BPF_HDRS := $(wildcard bpf/*.h)
 MANPAGES := $(wildcard man/*.8)
 
-# Root-free unit tests (TAP), one line each below: a test and the cmd/ sources it links.
-UNIT_TESTS := $(BUILD)/test_parse $(BUILD)/test_nl $(BUILD)/test_rt
-
 .PHONY: all vendor check unit bats install clean
 all: $(BUILD)/slotnet
 
@@ -54,14 +51,8 @@ $(BUILD)/%.o: cmd/%.c $(wildcard cmd/*.h) $(BPF_HDRS) $(BUILD)/slotnet.skel.h
 $(BUILD)/slotnet: $(OBJS)
 	$(CC) $(SN_LDFLAGS) $^ $(LDLIBS) -o $@
 
-# Each unit test links only the pure code it tests (no libbpf, no kernel).
-$(BUILD)/test_parse: cmd/parse.c
-$(BUILD)/test_nl: cmd/nl.c
-$(BUILD)/test_rt: cmd/rt.c cmd/nl.c
-
-$(UNIT_TESTS): $(BUILD)/%: tests/unit/%.c tests/unit/tap.h $(wildcard cmd/*.h) $(BPF_HDRS) | $(VENDOR)/.stamp
-	@mkdir -p $(BUILD)
-	$(CC) $(SN_CFLAGS) -Icmd $(SN_LDFLAGS) $(filter %.c,$^) -o $@
+# The root-free unit tests: UNIT_TESTS and their rules.
+include tests/unit/unit.mk
 
 # Data-path fixtures and the per-packet benchmark load the real BPF object
 # through its skeleton and run it with BPF_PROG_TEST_RUN.
@@ -73,10 +64,6 @@ $(BUILD)/bench_datapath: scripts/bench-datapath.c $(BPF_HDRS) $(BUILD)/slotnet.s
 
 check: $(BUILD)/slotnet $(UNIT_TESTS) $(BUILD)/test_datapath
 	bash tests/run.sh
-
-# The root-free unit tests alone; stops at the first that fails.
-unit: $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "# --- $$t"; $$t; done
 
 # The integration suites alone (root), as tests/run.sh runs them.
 bats: $(BUILD)/slotnet
