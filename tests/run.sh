@@ -5,9 +5,12 @@
 #                                answers; no kernel)
 #   3. build/test_rt             C unit tests (rtnetlink request batches against
 #                                a fake kernel)
-#   4. build/test_datapath      BPF packet fixtures (BPF_PROG_TEST_RUN), in a
+#   4. build/test_opts           C unit tests (option parsing, refusals, help)
+#   5. build/asan/test_*         the same unit tests built with glibc's gcc
+#                                under AddressSanitizer and UBSan
+#   6. build/test_datapath      BPF packet fixtures (BPF_PROG_TEST_RUN), in a
 #                                throwaway network namespace
-#   5. bats --tap tests/bats     integration tests (root; each test in its own
+#   7. bats --tap tests/bats     integration tests (root; each test in its own
 #                                throwaway namespaces, see tests/bats/helpers.bash)
 # then prints exactly one last line, "N passed, N failed", summing every
 # suite's TAP "ok" and "not ok" lines.  A suite that is missing, crashes, or
@@ -66,6 +69,10 @@ run_suite() { # NAME COMMAND...
 run_suite "unit: parsing and validation" build/test_parse
 run_suite "unit: netlink messages and answers" build/test_nl
 run_suite "unit: netlink request batches" build/test_rt
+run_suite "unit: options and help" build/test_opts
+for t in parse nl rt opts; do
+    run_suite "unit (ASan+UBSan): test_$t" build/asan/test_$t
+done
 run_suite "unit: data-path packet fixtures" unshare --net build/test_datapath
 # --print-output-on-failure: a failed test shows the output of its last `run`.
 # BATS_TEST_TIMEOUT: a hung test fails (and is cleaned up) instead of hanging CI.

@@ -1,16 +1,38 @@
 # Root-free unit tests (TAP), included by the Makefile: one line each below,
 # a test and the cmd/ sources it links (only the pure code it tests: no
-# libbpf, no kernel).
-UNIT_TESTS := $(BUILD)/test_parse $(BUILD)/test_nl $(BUILD)/test_rt
+# libbpf, no kernel).  Each is built twice: static with musl like slotnet
+# ($(BUILD)/test_*), and with glibc's gcc under AddressSanitizer and
+# UndefinedBehaviorSanitizer ($(BUILD)/asan/test_*), as musl has no ASan.
+UNIT_NAMES := test_parse test_nl test_rt test_opts
+UNIT_TESTS := $(UNIT_NAMES:%=$(BUILD)/%)
+UNIT_ASAN := $(UNIT_NAMES:%=$(BUILD)/asan/%)
 
-$(BUILD)/test_parse: cmd/parse.c
-$(BUILD)/test_nl: cmd/nl.c
-$(BUILD)/test_rt: cmd/rt.c cmd/nl.c
+$(BUILD)/test_parse $(BUILD)/asan/test_parse: cmd/parse.c
+$(BUILD)/test_nl $(BUILD)/asan/test_nl: cmd/nl.c
+$(BUILD)/test_rt $(BUILD)/asan/test_rt: cmd/rt.c cmd/nl.c
+$(BUILD)/test_opts $(BUILD)/asan/test_opts: cmd/opts.c cmd/parse.c
 
-$(UNIT_TESTS): $(BUILD)/%: tests/unit/%.c tests/unit/tap.h $(wildcard cmd/*.h) $(BPF_HDRS) | $(VENDOR)/.stamp
+UNIT_DEPS := tests/unit/tap.h tests/unit/capture.h $(wildcard cmd/*.h) $(BPF_HDRS)
+
+$(UNIT_TESTS): $(BUILD)/%: tests/unit/%.c $(UNIT_DEPS) | $(VENDOR)/.stamp
 	@mkdir -p $(BUILD)
 	$(CC) $(SN_CFLAGS) -Icmd $(SN_LDFLAGS) $(filter %.c,$^) -o $@
 
-# The root-free unit tests alone; stops at the first that fails.
-unit: $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "# --- $$t"; $$t; done
+# Dynamic, as the sanitizers' runtimes require; the same warnings as errors.
+UNIT_ASAN_CC ?= gcc
+UNIT_ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(UNIT_ASAN): $(BUILD)/asan/%: tests/unit/%.c $(UNIT_DEPS) | $(VENDOR)/.stamp
+	@mkdir -p $(BUILD)/asan
+	$(UNIT_ASAN_CC) $(SN_CFLAGS) $(UNIT_ASAN_FLAGS) -Icmd $(filter %.c,$^) -o $@
+
+check: $(UNIT_ASAN)
+
+.PHONY: clean-asan
+clean: clean-asan
+clean-asan:
+	rm -rf $(BUILD)/asan
+
+# The root-free unit tests alone, both builds; stops at the first that fails.
+unit: $(UNIT_TESTS) $(UNIT_ASAN)
+	@set -e; for t in $(UNIT_TESTS) $(UNIT_ASAN); do echo "# --- $$t"; $$t; done
