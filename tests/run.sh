@@ -6,6 +6,7 @@
 #   3. build/test_rt             C unit tests (rtnetlink request batches against
 #                                a fake kernel)
 #   4. build/test_opts           C unit tests (option parsing, refusals, help)
+#      build/test_out            C unit tests (JSON escaping and shape, text mode)
 #   5. build/asan/test_*         the same unit tests built with glibc's gcc
 #                                under AddressSanitizer and UBSan
 #   6. build/test_datapath      BPF packet fixtures (BPF_PROG_TEST_RUN), in a
@@ -70,7 +71,8 @@ run_suite "unit: parsing and validation" build/test_parse
 run_suite "unit: netlink messages and answers" build/test_nl
 run_suite "unit: netlink request batches" build/test_rt
 run_suite "unit: options and help" build/test_opts
-for t in parse nl rt opts; do
+run_suite "unit: JSON and text output" build/test_out
+for t in parse nl rt opts out; do
     run_suite "unit (ASan+UBSan): test_$t" build/asan/test_$t
 done
 run_suite "unit: data-path packet fixtures" unshare --net build/test_datapath
