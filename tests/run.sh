@@ -72,7 +72,8 @@ run_suite "unit: netlink messages and answers" build/test_nl
 run_suite "unit: netlink request batches" build/test_rt
 run_suite "unit: options and help" build/test_opts
 run_suite "unit: JSON and text output" build/test_out
-for t in parse nl rt opts out; do
+run_suite "unit: firewall rule sets (fake iptables tools)" build/test_fw
+for t in parse nl rt opts out fw; do
     run_suite "unit (ASan+UBSan): test_$t" build/asan/test_$t
 done
 run_suite "unit: data-path packet fixtures" unshare --net build/test_datapath
