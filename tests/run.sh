@@ -6,12 +6,15 @@
 #   3. build/test_rt             C unit tests (rtnetlink request batches against
 #                                a fake kernel)
 #   4. build/test_opts           C unit tests (option parsing, refusals, help)
-#      build/test_out            C unit tests (JSON escaping and shape, text mode)
-#   5. build/asan/test_*         the same unit tests built with glibc's gcc
-#                                under AddressSanitizer and UBSan
-#   6. build/test_datapath      BPF packet fixtures (BPF_PROG_TEST_RUN), in a
+#   5. build/test_out            C unit tests (JSON escaping and shape, text mode)
+#   6. build/test_fw             C unit tests (rule set diff and restore input,
+#                                against fake iptables tools)
+#   7. build/test_config         C unit tests (configuration defaults and checks)
+#   8. build/asan/test_*         the unit tests above again, built with glibc's
+#                                gcc under AddressSanitizer and UBSan
+#   9. build/test_datapath      BPF packet fixtures (BPF_PROG_TEST_RUN), in a
 #                                throwaway network namespace
-#   7. bats --tap tests/bats     integration tests (root; each test in its own
+#  10. bats --tap tests/bats     integration tests (root; each test in its own
 #                                throwaway namespaces, see tests/bats/helpers.bash)
 # then prints exactly one last line, "N passed, N failed", summing every
 # suite's TAP "ok" and "not ok" lines.  A suite that is missing, crashes, or
@@ -73,7 +76,8 @@ run_suite "unit: netlink request batches" build/test_rt
 run_suite "unit: options and help" build/test_opts
 run_suite "unit: JSON and text output" build/test_out
 run_suite "unit: firewall rule sets (fake iptables tools)" build/test_fw
-for t in parse nl rt opts out fw; do
+run_suite "unit: configuration defaults and checks" build/test_config
+for t in parse nl rt opts out fw config; do
     run_suite "unit (ASan+UBSan): test_$t" build/asan/test_$t
 done
 run_suite "unit: data-path packet fixtures" unshare --net build/test_datapath
