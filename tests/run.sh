@@ -18,7 +18,7 @@
 # other users' namespaces and pins on this machine are none of its business.
 # Build first (`make`, or `make check` which builds and runs this).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 passed=0
 failed=0
