@@ -30,7 +30,7 @@ OBJS := $(SRCS:cmd/%.c=$(BUILD)/%.o)
 BPF_HDRS := $(wildcard bpf/*.h)
 MANPAGES := $(wildcard man/*.8)
 
-.PHONY: all vendor check unit bats install clean
+.PHONY: all vendor check unit bats lint install clean
 all: $(BUILD)/slotnet
 
 $(VENDOR)/.stamp: vendor/MANIFEST vendor/build.sh
@@ -64,6 +64,11 @@ $(BUILD)/bench_datapath: scripts/bench-datapath.c $(BPF_HDRS) $(BUILD)/slotnet.s
 
 check: $(BUILD)/slotnet $(UNIT_TESTS) $(BUILD)/test_datapath
 	bash tests/run.sh
+
+# The static checks alone (shellcheck, cppcheck, mandoc), as tests/run.sh runs
+# them; cppcheck reads the skeleton header.
+lint: $(BUILD)/slotnet.skel.h
+	BUILD=$(BUILD) bash scripts/lint.sh
 
 # The integration suites alone (root), as tests/run.sh runs them.
 bats: $(BUILD)/slotnet

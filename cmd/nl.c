@@ -94,7 +94,9 @@ void nl_attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *da
 
 	attr->nla_type = type;
 	attr->nla_len = NLA_HDRLEN + len;
-	memcpy(nl_attr_get_payload(attr), data, len);
+	/* A flag attribute has no payload and may come with data NULL, which memcpy must not get. */
+	if (len)
+		memcpy(nl_attr_get_payload(attr), data, len);
 	memset((char *)nl_attr_get_payload(attr) + len, 0, padded - len);
 	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_HDRLEN + padded;
 }

@@ -597,11 +597,6 @@ int rt_geneve_supported(struct nl_socket *nl)
 	return errno == EOPNOTSUPP ? 0 : 1;
 }
 
-struct dump_ctx {
-	rt_reply_cb cb;
-	void *data;
-};
-
 /* Sends a dump request with the family header HDR and runs cb over the answers. */
 static int dump(struct nl_socket *nl, uint16_t type, const void *hdr, size_t hdr_len,
 		bool skip_stats, rt_reply_cb cb, void *data)

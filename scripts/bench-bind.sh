@@ -32,7 +32,7 @@ musl-gcc -O2 -static -o build/spawn-time scripts/spawn-time.c
 printf 'int main(void) { return 0; }\n' >"$tmp/true.c"
 musl-gcc -O2 -static -o build/true-static "$tmp/true.c"
 
-wait_kernel_settled
+wait_kernel_settled 900
 make_worker $W
 sn() { nsenter --net=/run/netns/$W "$BIN" --pin-dir $PIN "$@"; }
 sn -q prewarm --slots "$SLOTS" --prefix $P --tunnel vxlan --remote 198.51.100.1 >/dev/null

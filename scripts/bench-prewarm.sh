@@ -41,7 +41,7 @@ slotnet_tenths() {
 
 run_slotnet() { # N LOG -> prints "seconds rss_kb"
     local n=$1 log=$2 t0 t1
-    wait_kernel_settled
+    wait_kernel_settled 900
     make_worker $W
     t0=$(date +%s%N)
     /usr/bin/time -f "rss_kb %M" nsenter --net=/run/netns/$W "$BIN" -v --pin-dir $PIN \
@@ -56,26 +56,26 @@ run_slotnet() { # N LOG -> prints "seconds rss_kb"
 ip_slot() {
     local i=$1 s=bix$1 vni=$((16000000 + $1))
     local outside="100.64.$(( (i + 1) / 256 )).$(( (i + 1) % 256 ))"
-    ip netns add $s
-    ip netns exec $s sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-    ip -n $s link add eth0 type veth peer name $s netns $W
-    ip -n $s tuntap add dev tap0 mode tap
-    ip -n $s link add br0 type bridge mcast_snooping 0
-    ip -n $s link add tun0 type vxlan id $vni local 169.254.1.2 remote 192.0.2.1 dstport 4789
-    ip -n $s link set tap0 master br0 up
-    ip -n $s link set tun0 master br0 up
-    ip -n $s addr add 169.254.1.2/30 dev eth0
-    ip -n $s link set eth0 up
-    ip -n $s link set br0 up
-    ip -n $s route add default via 169.254.1.1
-    ip -n $W link set $s up
-    ip -n $W route add $outside/32 dev $s
-    tc -n $W qdisc add dev $s clsact
+    ip netns add "$s"
+    ip netns exec "$s" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$s" link add eth0 type veth peer name "$s" netns $W
+    ip -n "$s" tuntap add dev tap0 mode tap
+    ip -n "$s" link add br0 type bridge mcast_snooping 0
+    ip -n "$s" link add tun0 type vxlan id $vni local 169.254.1.2 remote 192.0.2.1 dstport 4789
+    ip -n "$s" link set tap0 master br0 up
+    ip -n "$s" link set tun0 master br0 up
+    ip -n "$s" addr add 169.254.1.2/30 dev eth0
+    ip -n "$s" link set eth0 up
+    ip -n "$s" link set br0 up
+    ip -n "$s" route add default via 169.254.1.1
+    ip -n $W link set "$s" up
+    ip -n $W route add $outside/32 dev "$s"
+    tc -n $W qdisc add dev "$s" clsact
 }
 
 run_ip() { # N PERSLOT_FILE -> prints seconds
     local n=$1 out=$2 t0 a b
-    wait_kernel_settled
+    wait_kernel_settled 900
     make_worker $W
     : >"$out"
     t0=$(date +%s%N)
@@ -93,23 +93,23 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 tmp=$(mktemp -d)
 echo "slotnet $("$BIN" --version | cut -d' ' -f2), kernel $(uname -r), $(nproc) CPUs" >&2
 
-read -r ip_ms < <(run_ip "$N_COMPARE" $tmp/ip.txt)
-read -r ip_first ip_last ip_growth < <(tenths $tmp/ip.txt)
-read -r sn_ms sn_rss < <(run_slotnet "$N_COMPARE" $tmp/sn_small.log)
-read -r sn_first sn_last sn_growth < <(slotnet_tenths $tmp/sn_small.log)
-read -r big_ms big_rss < <(run_slotnet "$N_LARGE" $tmp/sn_large.log)
-read -r big_first big_last big_growth < <(slotnet_tenths $tmp/sn_large.log)
-wait_kernel_settled
+read -r ip_ms < <(run_ip "$N_COMPARE" "$tmp/ip.txt")
+read -r ip_first ip_last ip_growth < <(tenths "$tmp/ip.txt")
+read -r sn_ms sn_rss < <(run_slotnet "$N_COMPARE" "$tmp/sn_small.log")
+read -r sn_first sn_last sn_growth < <(slotnet_tenths "$tmp/sn_small.log")
+read -r big_ms big_rss < <(run_slotnet "$N_LARGE" "$tmp/sn_large.log")
+read -r big_first big_last big_growth < <(slotnet_tenths "$tmp/sn_large.log")
+wait_kernel_settled 900
 
 printf '\n%-28s %8s %10s %10s %8s %9s\n' "run" "seconds" "first10%" "last10%" "growth" "peak RSS"
 printf '%-28s %8.2f %8.2fms %8.2fms %7.2fx %9s\n' "ip/tc script, N=$N_COMPARE" \
-    "$(div $ip_ms 1000)" "$ip_first" "$ip_last" "$ip_growth" "-"
+    "$(div "$ip_ms" 1000)" "$ip_first" "$ip_last" "$ip_growth" "-"
 printf '%-28s %8.2f %8.2fms %8.2fms %7.2fx %7.1fMB\n' "slotnet prewarm, N=$N_COMPARE" \
-    "$(div $sn_ms 1000)" "$sn_first" "$sn_last" "$sn_growth" "$(div $sn_rss 1024)"
+    "$(div "$sn_ms" 1000)" "$sn_first" "$sn_last" "$sn_growth" "$(div "$sn_rss" 1024)"
 printf '%-28s %8.2f %8.2fms %8.2fms %7.2fx %7.1fMB\n' "slotnet prewarm, N=$N_LARGE" \
-    "$(div $big_ms 1000)" "$big_first" "$big_last" "$big_growth" "$(div $big_rss 1024)"
+    "$(div "$big_ms" 1000)" "$big_first" "$big_last" "$big_growth" "$(div "$big_rss" 1024)"
 printf '\nslotnet is %sx faster than the ip/tc script at N=%s\n' \
-    "$(div $ip_ms $sn_ms)" "$N_COMPARE"
+    "$(div "$ip_ms" "$sn_ms")" "$N_COMPARE"
 printf 'targets: N=%s in <= 20 s; >= 20x at N=%s; last/first 10%% <= 1.2x; peak RSS <= 32 MiB\n' \
     "$N_LARGE" "$N_COMPARE"
 rm -rf "$tmp"

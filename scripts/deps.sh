@@ -11,6 +11,8 @@ pkgs=(
     apt debian-archive-keyring bzip2 xz-utils dpkg-dev util-linux
     # tests and scripts
     gawk file bats jq iproute2 procps time iputils-ping python3 iptables strace
+    # make lint (scripts/lint.sh)
+    shellcheck cppcheck mandoc
 )
 
 # db:Status-Abbrev is "ii " for installed packages; unknown names print

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts in scripts/: throwaway namespaces and the wait for
 # the kernel to finish dismantling what an earlier run tore down.
 
@@ -11,9 +12,10 @@ rtnl_probe_ms() {
 
 # After a teardown the kernel dismantles namespaces for minutes (a worker
 # of the "netns" workqueue, holding RTNL): a run timed meanwhile is slow.
-# Waits until no such worker runs and RTNL answers quickly, 3 times in a row.
-wait_kernel_settled() {
-    local limit=${1:-900} waited=0 calm=0 probe=settle$$
+# Waits until no such worker runs and RTNL answers quickly, 3 times in a row,
+# or LIMIT seconds.
+wait_kernel_settled() { # LIMIT
+    local limit=$1 waited=0 calm=0 probe=settle$$
     ip netns add $probe
     while (( calm < 3 )); do
         if grep -qs '+netns' /proc/[0-9]*/comm || (( $(rtnl_probe_ms $probe) > 20 )); then

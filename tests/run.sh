@@ -16,6 +16,8 @@
 #                                throwaway network namespace
 #  10. bats --tap tests/bats     integration tests (root; each test in its own
 #                                throwaway namespaces, see tests/bats/helpers.bash)
+#   6. scripts/lint.sh           shellcheck, cppcheck and mandoc -Tlint, one
+#                                test each (`make lint` alone)
 # then prints exactly one last line, "N passed, N failed", summing every
 # suite's TAP "ok" and "not ok" lines.  A suite that is missing, crashes, or
 # reports fewer tests than its plan counts as one failure more.  Exits 1 if
@@ -25,7 +27,7 @@
 # other users' namespaces and pins on this machine are none of its business.
 # Build first (`make`, or `make check` which builds and runs this).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 passed=0
 failed=0
@@ -85,6 +87,7 @@ run_suite "unit: data-path packet fixtures" unshare --net build/test_datapath
 # BATS_TEST_TIMEOUT: a hung test fails (and is cleaned up) instead of hanging CI.
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300} \
     run_suite "bats: integration" bats --tap --timing --print-output-on-failure tests/bats
+run_suite "lint: shellcheck, cppcheck, mandoc" scripts/lint.sh
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

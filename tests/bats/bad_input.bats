@@ -11,6 +11,7 @@ refused() {
     shift
     run --separate-stderr sn "$@"
     assert_status 2
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     expect_eq "$stderr" "slotnet: $msg" "stderr"
     expect_eq "$output" "" "stdout"
     assert_nothing_created

@@ -55,6 +55,7 @@ assert_block_filter() { # BLOCK PROGRAM
 
     run --separate-stderr sn -j prewarm --slots "$NSLOTS"
     assert_status 0
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     expect_eq "$stderr" "" "stderr of the re-run"
     expect_eq "$(jq -c '[.slots, .created]' <<<"$output")" "[$NSLOTS,0]" "slots and created"
     assert_every_veth_on_blocks "$NSLOTS" "$ingress" "$egress"

@@ -19,6 +19,7 @@ binding() { slot_json "$1" | jq -r '"\(.vni) \(.remote) \(.state)"'; }
     run --separate-stderr sn bind 1 --vni 4242
     assert_status 0
     expect_eq "$output" "" "stdout"
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     expect_eq "$stderr" "" "stderr"
     expect_eq "$(binding 1)" "4242 $DEFAULT_REMOTE bound" "slot 1"
     for i in 0 2 3; do
@@ -80,7 +81,7 @@ binding() { slot_json "$1" | jq -r '"\(.vni) \(.remote) \(.state)"'; }
     sn bind 1 --vni 4242 --remote 10.1.2.3
     # Same VNI, another remote (or none) is another binding too.
     for other in "--vni 4242 --remote 10.1.2.4" "--vni 4242" "--vni 9"; do
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # the unquoted words are the arguments, one each
         run --separate-stderr sn bind 1 $other
         assert_status 3
         expect_eq "$stderr" "slotnet: bind: slot 1: already bound to VNI 4242 remote 10.1.2.3 (use --force)" \
@@ -358,7 +359,7 @@ bad_input_setup() {
 
 @test "bind and unbind without prewarmed state exit 2 naming the pin directory and create nothing" {
     for cmd in "bind 0 --vni 5" "bind --any --vni 5" "unbind 0"; do
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # the unquoted words are the arguments, one each
         run --separate-stderr sn $cmd
         assert_status 2
         [[ $stderr == "slotnet: ${cmd%% *}: "*"$PIN"* ]] ||
@@ -409,6 +410,7 @@ EOF
         >"$BATS_TEST_TMPDIR/cmds"
     run --separate-stderr sn -k -b "$BATS_TEST_TMPDIR/cmds"
     assert_status 2
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     expect_eq "${#stderr_lines[@]}" 3 "lines on stderr ($stderr)"
     [[ ${stderr_lines[0]} == "slotnet: batch line 2: bind: "*"--vni '99999999'"*"out of range"* ]] ||
         fail "first message: ${stderr_lines[0]}"
@@ -466,11 +468,11 @@ EOF
     sn bind 2 --vni 77 --remote 198.51.100.9
     run --separate-stderr sn dump
     assert_status 0
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
     expect_eq "$(echo ${lines[2]})" "0 ${P}0 100.64.0.1 16000000 - $DEFAULT_REMOTE free 0 0 0 0 0 0" "row of slot 0"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
     expect_eq "$(echo ${lines[3]})" "1 ${P}1 100.64.0.2 16000001 4242 $DEFAULT_REMOTE bound 0 0 0 0 0 0" "row of slot 1"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
     expect_eq "$(echo ${lines[4]})" "2 ${P}2 100.64.0.3 16000002 77 198.51.100.9 bound 0 0 0 0 0 0" "row of slot 2"
     run --separate-stderr sn -j dump
     assert_status 0
@@ -500,6 +502,7 @@ pinned_link() {
 
 @test "prewarm --attach tcx pins an ingress and an egress link per root veth, and the two programs" {
     prewarm4 --attach tcx
+    # shellcheck disable=SC2012 # pin names are slotnet's own, no odd characters
     expect_eq "$(ls "$PIN/links" | sort | tr '\n' ' ')" \
         "$(for i in 0 1 2 3; do echo "$P$i-egress"; echo "$P$i-ingress"; done | sort | tr '\n' ' ')" \
         "pins in $PIN/links"

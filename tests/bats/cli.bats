@@ -9,6 +9,7 @@ load helpers
         run --separate-stderr "$SLOTNET" "$opt"
         assert_status 0
         expect_eq "$output" "slotnet 0.1.0 (map ABI 4)" "$opt"
+        # shellcheck disable=SC2154 # set by bats' run --separate-stderr
         expect_eq "$stderr" "" "stderr of $opt"
     done
 }
@@ -119,6 +120,7 @@ EOF
     # stand-ins.  The tool exiting before slotnet hands it its input is a
     # race slotnet nearly always wins; strace holds every write() for 0.3 s,
     # so the tool is gone first every time.
+    # shellcheck disable=SC2016 # the $s are sh -c's own
     run --separate-stderr unshare -m --propagation private sh -c \
         'mount --bind "$1" /usr/sbin && shift && exec "$@"' sh "$fake" \
         "$strace" -f -o /dev/null -e trace=write -e inject=write:delay_enter=300000 \

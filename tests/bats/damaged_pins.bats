@@ -4,6 +4,7 @@
 # nothing), and map pins removed or replaced by hand (prewarm pins them
 # again from the programs, or switches the programs to the pinned maps; a
 # map that is really gone is reported, never made again empty).
+# shellcheck disable=SC2046,SC2086 # le32, $hex and $good print hex bytes, one argument each
 load helpers
 
 R_A=198.51.100.1
@@ -60,6 +61,7 @@ refused_by_every_command() { # MESSAGE-PART
         "unbind 0" "dump" "dump 0" "rules --check" "rules --apply" "teardown"; do
         read -r -a args <<<"$cmd"
         run --separate-stderr sn "${args[@]}"
+        # shellcheck disable=SC2154 # set by bats' run --separate-stderr
         [[ $status -eq 1 ]] || fail "$cmd: exit $status, expected 1; stderr: $stderr"
         [[ $stderr == *"damaged pin: $1"* ]] || fail "$cmd: stderr lacks 'damaged pin: $1': $stderr"
         expect_eq "$(snapshot)" "$before" "state after '$cmd'"
@@ -101,6 +103,7 @@ refused_by_every_command() { # MESSAGE-PART
     hex=$(printf %s "$prefix" | od -An -tx1 -v | tr -s ' \n' ' ')
     poke_config 40 $hex 00
     refused_by_every_command "field prefix is '$prefix' (must start with a letter)"
+    # shellcheck disable=SC2012 # the decoys are named 0..7
     expect_eq "$(ls "$decoy" | tr '\n' ' ')" "0 1 2 3 4 5 6 7 " "files in the decoy directory"
 }
 

@@ -40,6 +40,7 @@ slot0_and_endpoint_a() {
 
 # Echo requests the IPv4 stack of namespace NS has received (Icmp InEchos).
 icmp_in_echos() { # NS
+    # shellcheck disable=SC2016 # the $s are awk's own
     in_ns "$1" awk '$1 == "Icmp:" { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 }
         else print $col["InEchos"] }' /proc/net/snmp
 }

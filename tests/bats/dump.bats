@@ -7,12 +7,14 @@ load helpers
     run --separate-stderr sn dump
     assert_status 0
     expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel vxlan, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1, attach tc" "configuration line"
+    # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
     expect_eq "$(echo ${lines[1]})" "SLOT NETNS OUTSIDE DUMMY_VNI VNI REMOTE STATE TX_PKTS TX_BYTES TX_DROPS RX_PKTS RX_BYTES RX_DROPS" "header"
     expect_eq "${#lines[@]}" 5 "number of lines"
     for i in 0 1 2; do
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
         expect_eq "$(echo ${lines[2 + i]})" "$i $P$i 10.66.0.$((i + 1)) $((16000000 + i)) - 198.51.100.7 free 0 0 0 0 0 0" "row of slot $i"
     done
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     expect_eq "$stderr" "" "stderr"
 }
 
@@ -44,7 +46,7 @@ load helpers
     run --separate-stderr sn dump 2
     assert_status 0
     expect_eq "${#lines[@]}" 3 "lines of dump 2"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
     expect_eq "$(echo ${lines[2]})" "2 ${P}2 100.64.0.3 16000002 - 192.0.2.1 free 0 0 0 0 0 0" "row of slot 2"
 }
 

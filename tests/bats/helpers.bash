@@ -116,6 +116,7 @@ kill_prewarm_midway() { # MIN N
     wait "$SN_PID" 2>/dev/null || true
     SN_PID=
     made=$(slot_count)
+    # shellcheck disable=SC2034 # read by the .bats files that call this
     KILLED_AT=$made
     if ((made < min)) || [[ $(root_veth_count) -ge $n ]]; then
         echo "the kill did not land midway: $made namespaces, $(root_veth_count) root veths of $n" >&2
@@ -124,7 +125,13 @@ kill_prewarm_midway() { # MIN N
 }
 
 # Slot namespaces of this test's prefix (P0, P1, ...), and their count.
-slot_names() { ls /run/netns | grep -E "^${P}[0-9]+$" || true; }
+slot_names() {
+    local f
+    for f in /run/netns/*; do
+        [[ ${f##*/} =~ ^${P}[0-9]+$ ]] && echo "${f##*/}"
+    done
+    return 0
+}
 slot_count() { slot_names | wc -l; }
 # Root-side veths in the worker named P<number>.
 root_veth_names() { ip -n "$W" -o link show type veth | grep -oE "^[0-9]+: ${P}[0-9]+@" | sed 's/^[0-9]*: //; s/@$//' || true; }
@@ -210,7 +217,7 @@ expect_eq() { # ACTUAL EXPECTED WHAT
 # The whole anatomy of slot I, inside it and on the root side, exactly.
 assert_slot_anatomy() { # I [REMOTE] [OUTSIDE-CIDR]
     local i=$1 remote=${2:-$DEFAULT_REMOTE} cidr=${3:-$DEFAULT_OUTSIDE}
-    local s=$P$i outside links j root_ifx dev
+    local s=$P$i outside links root_ifx dev
     outside=$(nth_host "$cidr" "$i")
     links=$(ip -n "$s" -j -d link show)
     j() { jq -r "$@" <<<"$links"; }
@@ -230,10 +237,12 @@ assert_slot_anatomy() { # I [REMOTE] [OUTSIDE-CIDR]
         "\(.linkinfo.info_kind) mcast_snooping=\(.linkinfo.info_data.mcast_snooping) \(.flags | index("UP") != null)"')" \
         "bridge mcast_snooping=0 true" "slot $i: br0"
     # tun0: VXLAN with the slot's dummy VNI, the configured remote, local = eth0's address, port 4789, in br0, up.
+    # shellcheck disable=SC2016 # $d is jq's own
     expect_eq "$(j '.[] | select(.ifname == "tun0") | .linkinfo.info_data as $d |
         "\(.linkinfo.info_kind) id=\($d.id) remote=\($d.remote) local=\($d.local) port=\($d.port) master=\(.master) \(.flags | index("UP") != null)"')" \
         "vxlan id=$((DUMMY_VNI_BASE + i)) remote=$remote local=$INSIDE_ADDR port=4789 master=br0 true" "slot $i: tun0"
     # tap0: a persistent tap (no owner process) in br0, administratively up.
+    # shellcheck disable=SC2016 # $d is jq's own
     expect_eq "$(j '.[] | select(.ifname == "tap0") | .linkinfo.info_data as $d |
         "\(.linkinfo.info_kind) type=\($d.type) persist=\($d.persist) master=\(.master) \(.flags | index("UP") != null)"')" \
         "tun type=tap persist=true master=br0 true" "slot $i: tap0"
@@ -286,6 +295,7 @@ assert_nothing_created() {
 }
 
 assert_status() {
+    # shellcheck disable=SC2154 # set by bats' run
     [[ $status -eq $1 ]] || fail "expected exit $1, got $status; output: $output"
 }
 
@@ -321,6 +331,7 @@ refused_unchanged() { # "ARGS" PART...
     before=$(sn -j dump)
     run --separate-stderr sn "${args[@]}"
     assert_status 2
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     [[ $stderr == "slotnet: "* ]] || fail "stderr does not start with 'slotnet: ': $stderr"
     expect_eq "$(wc -l <<<"$stderr")" 1 "lines on stderr ($stderr)"
     for part in "$@"; do

@@ -55,6 +55,7 @@ wait_first_slot() { # JOB
     wait_first_slot first
     run --separate-stderr sn prewarm --slots 308
     assert_status 0
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     [[ $stderr == *"slotnet: prewarm: waiting for the lock on $PIN (held by pid "*", prewarm)"* ]] ||
         fail "stderr: $stderr"
     bg_wait first
@@ -74,6 +75,7 @@ wait_first_slot() { # JOB
     until [[ $(slot_count) -gt 2 || -e $BATS_TEST_TMPDIR/grow.rc ]]; do sleep 0.005; done
     [[ ! -e $BATS_TEST_TMPDIR/grow.rc ]] || fail "the prewarm ended before the test: $(bg_err grow)"
     for cmd in prewarm teardown "rules --apply"; do
+        # shellcheck disable=SC2086 # the unquoted words are the arguments, one each
         run --separate-stderr sn --no-wait $cmd
         [[ $status -eq 1 ]] || fail "$cmd: exit $status; stderr: $stderr"
         [[ $stderr == "slotnet: ${cmd%% *}: $PIN is locked by pid "*", prewarm; not waiting (--no-wait)" ]] ||

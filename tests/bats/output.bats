@@ -22,6 +22,7 @@ ODD_JSON+='-\u00c0\u00af-\u00e0\u0080\u00af'
 ODD_JSON+='-\u00ed\u00a0\u0080'
 ODD_JSON+='-\u00f4\u0090\u0080\u0080'
 ODD_JSON+='-\u00e2\u0082x'
+# shellcheck disable=SC1003 # the backslashes are JSON escapes, meant literally
 ODD_JSON+='-\u0001\u001f\u007f\t\n\"\\'
 ODD_JSON+='-\u00f0\u009f\u0098'
 
@@ -108,6 +109,7 @@ EOF
     run --separate-stderr "$BATS_TEST_TMPDIR/writer" nest 16
     assert_status 0
     expect_eq "$output" "$(printf '[%.0s' {1..16})1$(printf ']%.0s' {1..16})" "16 levels"
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     expect_eq "$stderr" "" "stderr at 16 levels"
     run --separate-stderr "$BATS_TEST_TMPDIR/writer" nest 17
     assert_status 134 # SIGABRT

@@ -31,6 +31,7 @@ load helpers
     assert_status 0
     [[ $output =~ ^2\ slots\ ready\ \(2\ created,\ 0\ repaired\)\ in\ $PIN\ in\ [0-9]+\ ms$ ]] ||
         fail "unexpected summary: '$output'"
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     expect_eq "$stderr" "" "stderr with -q"
 }
 
@@ -273,7 +274,7 @@ load helpers
         skip "this kernel has Geneve"
     fi
     for tunnel in "--tunnel geneve" ""; do # geneve is the default
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # the unquoted words are the arguments, one each
         run sn prewarm --slots 2 --prefix "$P" $tunnel
         assert_status 1
         assert_output_has "slotnet: prewarm: --tunnel geneve: this kernel has no Geneve"

@@ -77,8 +77,8 @@ EOF
 }
 
 # Slot 0 bound to endpoint a (VNI 100, 10.200.0.2 on its tunnel), the VM behind tap0.
-vm_and_endpoint() { # [PREWARM OPTIONS...]
-    rules_prewarm 2 --rules --vm-addr "$VM_ADDR" --vm-mac "$VM_MAC" "$@"
+vm_and_endpoint() {
+    rules_prewarm 2 --rules --vm-addr "$VM_ADDR" --vm-mac "$VM_MAC"
     make_endpoint a "$R_A" 100 "$O0" 10.200.0.2/24
     sn -q bind 0 --vni 100
     make_vm 0 "$VM_ADDR/24" "$VM_MAC"
@@ -322,6 +322,7 @@ vm_and_endpoint() { # [PREWARM OPTIONS...]
         read -r -a words <<<"${args%%|*}"
         run --separate-stderr sn rules --apply "${words[@]}"
         assert_status 2
+        # shellcheck disable=SC2154 # set by bats' run --separate-stderr
         [[ $stderr == "slotnet: rules: "*"${args#*|}"* ]] || fail "for ${args%%|*}: $stderr"
     done
     run --separate-stderr sn rules

@@ -8,6 +8,7 @@ load helpers
     assert_all_slots_whole 20
     run --separate-stderr sn teardown
     assert_status 0
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     expect_eq "$stderr" "slotnet: teardown: removed 20 slots (prefix $P) and the pins in $PIN" "message"
     expect_eq "$(compgen -G "/run/netns/$P*" | wc -l)" 0 "namespaces of the prefix"
     expect_eq "$(ip -n "$W" -j link show | jq -r '[.[].ifname] | join(" ")')" lo "links in the worker"
