@@ -18,7 +18,8 @@ INCLUDES := -isystem $(VENDOR)/include -isystem $(VENDOR)/kinc -Ibpf -I$(BUILD)
 # CFLAGS and LDFLAGS are the user's (optimisation, debugging); what the build
 # needs is always added after them, so `make CFLAGS=-O0` still builds.
 CFLAGS ?= -O2 -g
-SN_CFLAGS = $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(INCLUDES)
+WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes -Werror
+SN_CFLAGS = $(CFLAGS) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE $(INCLUDES)
 SN_LDFLAGS = $(LDFLAGS) -static
 LDLIBS := -L$(VENDOR)/lib -lbpf -lelf -lz
 

@@ -334,11 +334,11 @@ static void test_tools(void)
 
 	{
 		struct fw_tools none = tools;
-		struct fw_set want;
+		struct fw_set set;
 
-		wanted(&want);
+		wanted(&set);
 		path_of(none.save[FW_IPV4], sizeof(none.save[0]), "iptables-gone-save");
-		ret = fw_sync(&none, FW_IPV4, -1, &want, FW_CHECK, false, &d, err, sizeof(err));
+		ret = fw_sync(&none, FW_IPV4, -1, &set, FW_CHECK, false, &d, err, sizeof(err));
 		check(ret == -1 && !strcmp(err, "iptables-gone-save exited with 127"),
 		      "a save that cannot run: exit 127 reported", "ret %d err '%s'", ret, err);
 	}
