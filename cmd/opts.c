@@ -105,8 +105,11 @@ static int parse_one(const struct cmd_spec *spec, int argc, char **argv, int *i,
 		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
 
 		o = find_long(spec, arg + 2, len);
-		if (!o && len == 4 && !strncmp(arg + 2, "help", 4))
+		if (!o && len == 4 && !strncmp(arg + 2, "help", 4)) {
+			if (eq)
+				return sn_err(EXIT_USAGE, "--help takes no value");
 			return -1;
+		}
 		if (eq)
 			value = eq + 1;
 	} else {

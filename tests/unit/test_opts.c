@@ -200,6 +200,7 @@ static const struct {
 	{ "---slots 3", "unknown option '---slots' (see 'slotnet demo -h')" },
 	{ "--force=yes", "--force takes no value" },
 	{ "--force=", "--force takes no value" },
+	{ "--help=yes", "--help takes no value" },
 	{ "--slots", "--slots needs a value (N)" },
 	{ "--force -t", "--tunnel needs a value (vxlan|geneve)" },
 	{ "-r", "--remote needs a value (ADDR)" },
