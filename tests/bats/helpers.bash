@@ -308,6 +308,15 @@ assert_output_lacks() {
 }
 
 # ---------------------------------------------------------------------------
+# Four prewarmed slots: bind.bats, batch.bats, dump.bats and attach.bats.
+
+# Four small VXLAN slots; the default remote is 192.0.2.1 ($DEFAULT_REMOTE).
+prewarm4() { sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan "$@" >/dev/null; }
+
+# "VNI REMOTE STATE" of slot I in `dump -j` (vni null while free).
+binding() { slot_json "$1" | jq -r '"\(.vni) \(.remote) \(.state)"'; }
+
+# ---------------------------------------------------------------------------
 # bind.bats and datapath.bats.
 
 # CMD inside network namespace NS (a /run/netns name).  Unlike `ip netns
