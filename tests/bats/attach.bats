@@ -30,7 +30,7 @@ pinned_link() {
         expect_eq "$(pinned_link "$PIN/links/$P$i-ingress")" "tcx $FROM" "link $P$i-ingress"
         expect_eq "$(pinned_link "$PIN/links/$P$i-egress")" "tcx $TO" "link $P$i-egress"
         # No qdisc is needed, so none is made.
-        expect_eq "$(tc -n "$W" -j qdisc show dev "$P$i" | jq '[.[] | select(.kind == "clsact")] | length')" 0 \
+        expect_eq "$(clsact_count "$P$i")" 0 \
             "clsact qdiscs on $P$i"
     done
     expect_eq "$(sn -j dump | jq -r .config.attach)" tcx "attach mode in dump"
@@ -38,9 +38,7 @@ pinned_link() {
 
 @test "prewarm attaches by default with clsact on one shared ingress and one shared egress block" {
     prewarm4
-    blocks=$(for i in 0 1 2 3; do
-        tc -n "$W" -j qdisc show dev "$P$i" | jq -r '.[] | select(.kind == "clsact") | "\(.ingress_block) \(.egress_block)"'
-    done | sort | uniq -c)
+    blocks=$(for i in 0 1 2 3; do clsact_blocks "$P$i"; done | sort | uniq -c)
     [[ $(wc -l <<<"$blocks") -eq 1 && $blocks =~ ^\ *4\ ([0-9]+)\ ([0-9]+)$ ]] ||
         fail "root veths' clsact blocks (count ingress egress): $blocks"
     ingress=${BASH_REMATCH[1]} egress=${BASH_REMATCH[2]}
@@ -63,7 +61,7 @@ pinned_link() {
 
 @test "prewarm re-run puts back a shared filter removed by hand" {
     prewarm4
-    block=$(tc -n "$W" -j qdisc show dev "${P}0" | jq -r '.[] | select(.kind == "clsact") | .ingress_block')
+    read -r block _ <<<"$(clsact_blocks "${P}0")"
     tc -n "$W" filter del block "$block" ingress
     expect_eq "$(tc -n "$W" -j filter show block "$block" ingress | jq length)" 0 "filters after the deletion"
     run --separate-stderr sn prewarm
@@ -76,13 +74,12 @@ pinned_link() {
 
 @test "prewarm re-run puts back a root veth's clsact qdisc removed by hand" {
     prewarm4
-    blocks() { tc -n "$W" -j qdisc show dev "$1" | jq -r '.[] | select(.kind == "clsact") | "\(.ingress_block) \(.egress_block)"'; }
-    want=$(blocks "${P}0")
+    want=$(clsact_blocks "${P}0")
     tc -n "$W" qdisc del dev "${P}1" clsact
-    expect_eq "$(blocks "${P}1")" "" "clsact on ${P}1 after the deletion"
+    expect_eq "$(clsact_blocks "${P}1")" "" "clsact on ${P}1 after the deletion"
     run --separate-stderr sn prewarm
     assert_status 0
-    expect_eq "$(blocks "${P}1")" "$want" "clsact blocks on ${P}1 after the re-run"
+    expect_eq "$(clsact_blocks "${P}1")" "$want" "clsact blocks on ${P}1 after the re-run"
 }
 
 @test "prewarm re-run with another --attach exits 2 naming it and changes nothing" {
@@ -95,7 +92,7 @@ pinned_link() {
     [[ $stderr == *"--attach tc (pinned tcx)"* ]] || fail "stderr: $stderr"
     expect_eq "$(ls "$PIN/links")" "$links" "pinned links"
     for i in 0 1 2 3; do
-        expect_eq "$(tc -n "$W" -j qdisc show dev "$P$i" | jq -r '[.[] | select(.kind == "clsact")] | length')" 0 \
+        expect_eq "$(clsact_count "$P$i")" 0 \
             "clsact qdiscs on $P$i"
     done
     expect_eq "$(sn -j dump | jq -r .config.attach)" tcx "attach mode in dump"
