@@ -8,12 +8,6 @@ load helpers
 
 NSLOTS=1000
 
-# The two shared blocks, as slot 0's clsact qdisc names them: "INGRESS EGRESS".
-shared_blocks() {
-    tc -n "$W" -j qdisc show dev "${P}0" |
-        jq -r '.[] | select(.kind == "clsact") | "\(.ingress_block) \(.egress_block)"'
-}
-
 # Every root veth P0..P(N-1) has exactly one clsact qdisc, on the shared
 # blocks, and no other root veth has one.
 assert_every_veth_on_blocks() { # N INGRESS EGRESS
@@ -37,7 +31,7 @@ assert_block_filter() { # BLOCK PROGRAM
 
 @test "prewarm re-run over $NSLOTS slots in tc mode puts back lost qdiscs and filters and checks every answer" {
     sn -q prewarm --slots "$NSLOTS" --prefix "$P" --tunnel vxlan
-    read -r ingress egress <<<"$(shared_blocks)"
+    read -r ingress egress <<<"$(clsact_blocks "${P}0")"
     [[ -n $ingress && -n $egress ]] || fail "slot 0 has no clsact qdisc on shared blocks"
     assert_every_veth_on_blocks "$NSLOTS" "$ingress" "$egress"
     assert_block_filter "$ingress" from_slot
@@ -49,7 +43,7 @@ assert_block_filter() { # BLOCK PROGRAM
         tc -n "$W" qdisc del dev "$P$i" clsact
     done
     tc -n "$W" filter del block "$egress"
-    expect_eq "$(tc -n "$W" -j qdisc show dev "${P}900" | jq '[.[] | select(.kind == "clsact")] | length')" 0 \
+    expect_eq "$(clsact_count "${P}900")" 0 \
         "clsact qdiscs on ${P}900 after the deletion"
     expect_eq "$(tc -n "$W" -j filter show block "$egress" | jq length)" 0 "filters of block $egress after the deletion"
 
@@ -73,7 +67,7 @@ assert_block_filter() { # BLOCK PROGRAM
 
 @test "prewarm re-run over $NSLOTS slots exits 1 naming the shared egress filter the kernel refused in the batch's last part" {
     sn -q prewarm --slots "$NSLOTS" --prefix "$P" --tunnel vxlan
-    read -r ingress egress <<<"$(shared_blocks)"
+    read -r ingress egress <<<"$(clsact_blocks "${P}0")"
     [[ -n $egress ]] || fail "slot 0 has no clsact qdisc on shared blocks"
     # A foreign filter of another kind where the egress program goes: the
     # kernel refuses to replace it (EINVAL), and that answer is the batch's last.

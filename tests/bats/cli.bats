@@ -131,7 +131,7 @@ EOF
 }
 
 @test "SLOTNET_PIN_DIR sets the pin directory and --pin-dir overrides it" {
-    envsn() { timeout "$SN_TIMEOUT" env SLOTNET_PIN_DIR="$1" nsenter --net="/run/netns/$W" "$SLOTNET" "${@:2}"; }
+    envsn() { in_ns "$W" env SLOTNET_PIN_DIR="$1" "$SLOTNET" "${@:2}"; }
     run envsn "$PIN" -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
     assert_status 0
     [[ -e $PIN/config ]] || fail "nothing pinned in $PIN"
@@ -187,21 +187,20 @@ EOF
     dest=$BATS_TEST_TMPDIR/dest
     make -s -C "$REPO" install DESTDIR="$dest" PREFIX=/usr >/dev/null
     sbin=$dest/usr/sbin
-    inw() { timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$W" "$@"; }
 
-    run inw "$sbin/slotnet-prewarm" --pin-dir "$PIN" -q --slots 2 --prefix "$P" --tunnel vxlan
+    run in_ns "$W" "$sbin/slotnet-prewarm" --pin-dir "$PIN" -q --slots 2 --prefix "$P" --tunnel vxlan
     assert_status 0
     assert_all_slots_whole 2
     # slotnet-dump --pin-dir X is slotnet --pin-dir X dump, also with -j and a slot.
-    expect_eq "$(inw "$sbin/slotnet-dump" --pin-dir "$PIN")" "$(sn dump)" "slotnet-dump"
-    expect_eq "$(inw "$sbin/slotnet-dump" -j --pin-dir "$PIN" 1)" "$(sn -j dump 1)" "slotnet-dump -j 1"
+    expect_eq "$(in_ns "$W" "$sbin/slotnet-dump" --pin-dir "$PIN")" "$(sn dump)" "slotnet-dump"
+    expect_eq "$(in_ns "$W" "$sbin/slotnet-dump" -j --pin-dir "$PIN" 1)" "$(sn -j dump 1)" "slotnet-dump -j 1"
     run "$sbin/slotnet-dump" -h
     assert_status 0
     [[ ${lines[0]} == "Usage: slotnet [-j] [--pin-dir DIR] [-q] [-v] dump "* ]] || fail "slotnet-dump -h: ${lines[0]}"
     run "$sbin/slotnet-prewarm" --frob
     assert_status 2
     assert_output_has "slotnet: prewarm: unknown option '--frob'"
-    run inw "$sbin/slotnet-teardown" --pin-dir "$PIN"
+    run in_ns "$W" "$sbin/slotnet-teardown" --pin-dir "$PIN"
     assert_status 0
     assert_output_has "slotnet: teardown: removed 2 slots (prefix $P)"
     assert_nothing_created

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# dump: the pinned configuration and every slot, as a table or as JSON.
+# dump: the pinned configuration and every slot (binding, state, counters),
+# as a table or as JSON.
 load helpers
 
 @test "dump prints the configuration and one row per slot" {
@@ -34,6 +35,27 @@ load helpers
             "slot $i"
     done
     expect_eq "$stderr" "" "stderr"
+}
+
+@test "dump shows bindings, states, remotes and zero drop reasons" {
+    prewarm4
+    sn bind 1 --vni 4242
+    sn bind 2 --vni 77 --remote 198.51.100.9
+    run --separate-stderr sn dump
+    assert_status 0
+    # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
+    expect_eq "$(echo ${lines[2]})" "0 ${P}0 100.64.0.1 16000000 - $DEFAULT_REMOTE free 0 0 0 0 0 0" "row of slot 0"
+    # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
+    expect_eq "$(echo ${lines[3]})" "1 ${P}1 100.64.0.2 16000001 4242 $DEFAULT_REMOTE bound 0 0 0 0 0 0" "row of slot 1"
+    # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
+    expect_eq "$(echo ${lines[4]})" "2 ${P}2 100.64.0.3 16000002 77 198.51.100.9 bound 0 0 0 0 0 0" "row of slot 2"
+    run --separate-stderr sn -j dump
+    assert_status 0
+    expect_eq "$(jq -c '[.slots[] | {vni, remote, state}]' <<<"$output")" \
+        "[{\"vni\":null,\"remote\":\"$DEFAULT_REMOTE\",\"state\":\"free\"},{\"vni\":4242,\"remote\":\"$DEFAULT_REMOTE\",\"state\":\"bound\"},{\"vni\":77,\"remote\":\"198.51.100.9\",\"state\":\"bound\"},{\"vni\":null,\"remote\":\"$DEFAULT_REMOTE\",\"state\":\"free\"}]" \
+        "bindings in dump -j"
+    zero='{"malformed":0,"not_ipv4":0,"spoof":0,"dest":0,"unbound":0,"vni":0,"remote":0,"hairpin":0}'
+    expect_eq "$(jq -c '[.slots[].drops] | unique' <<<"$output")" "[{\"tx\":$zero,\"rx\":$zero}]" "drop reasons"
 }
 
 @test "dump SLOT shows that slot alone" {

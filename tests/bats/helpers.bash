@@ -45,6 +45,13 @@ pick_names() {
     return 1
 }
 
+# The lock file of pin directory PIN (this test's by default):
+# /run/slotnet/<PIN with '/' as %2f>.lock.
+lock_file() { # [PIN]
+    local pin=${1:-$PIN}
+    echo "/run/slotnet/${pin//\//%2f}.lock"
+}
+
 setup_worker() {
     pick_names
     # For zz_leftovers.bats, which checks after the whole run.
@@ -64,11 +71,10 @@ teardown_worker() {
     for pin in "$PIN" "$PIN"-*; do
         [[ -e $pin ]] || continue
         if [[ -e /run/netns/$W ]]; then
-            timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$W" "$SLOTNET" -q --pin-dir "$pin" \
-                teardown >/dev/null 2>&1 || true
+            in_ns "$W" "$SLOTNET" -q --pin-dir "$pin" teardown >/dev/null 2>&1 || true
         fi
         rm -rf "$pin"
-        rm -f "/run/slotnet/${pin//\//%2f}.lock"
+        rm -f "$(lock_file "$pin")"
     done
     # Whatever slotnet left (or a test made): every such name starts with P.
     for ns in /run/netns/"$P"*; do
@@ -81,8 +87,16 @@ teardown_worker() {
 setup() { setup_worker; }
 teardown() { teardown_worker; }
 
+# CMD inside network namespace NS (a /run/netns name).  Unlike `ip netns
+# exec` it leaves /sys (and so /sys/fs/bpf) alone.
+in_ns() { # NS CMD...
+    local ns=$1
+    shift
+    timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$ns" "$@"
+}
+
 # slotnet inside the worker, without and with this test's pin directory.
-snw() { timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$W" "$SLOTNET" "$@"; }
+snw() { in_ns "$W" "$SLOTNET" "$@"; }
 sn() { snw --pin-dir "$PIN" "$@"; }
 
 # slotnet in the background as a direct child (nsenter execs it, no shell in
@@ -149,16 +163,37 @@ nth_host() { nth_host_reply "$@" && echo "$REPLY"; }
 
 # A sysctl as seen from inside network namespace NS (a /run/netns name).
 netns_sysctl() { # NS KEY
-    nsenter --net="/run/netns/$1" cat "/proc/sys/${2//.//}"
+    in_ns "$1" cat "/proc/sys/${2//.//}"
+}
+
+# IPv6 off in namespace NS for every device it will have (its "default") and
+# every one it has ("all"), so that nothing but a test's own traffic leaves it.
+netns_ipv6_off() { # NS
+    in_ns "$1" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 &&
+        echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6'
 }
 
 # name -> ifindex of every link in the worker, "NAME IFINDEX" per line, sorted.
 worker_ifindexes() { ip -n "$W" -j link show | jq -r '.[] | "\(.ifname) \(.ifindex)"' | sort; }
-# name -> inode of every slot namespace of this prefix, sorted.
-slot_inodes() {
+# name -> inode of namespaces NAME... (/run/netns names), "NAME INODE" per
+# line, sorted; slot_inodes of every slot namespace of this prefix.
+netns_inodes() { # NAME...
     local s
-    for s in $(slot_names); do echo "$s $(stat -L -c %i "/run/netns/$s")"; done | sort
+    for s in "$@"; do echo "$s $(stat -L -c %i "/run/netns/$s")"; done | sort
 }
+slot_inodes() {
+    local -a names
+    mapfile -t names < <(slot_names)
+    netns_inodes "${names[@]}"
+}
+
+# The clsact qdisc on root veth DEV in the worker: "INGRESS-BLOCK
+# EGRESS-BLOCK", nothing without one; and the number of them (0 or 1).
+clsact_blocks() { # DEV
+    tc -n "$W" -j qdisc show dev "$1" |
+        jq -r '.[] | select(.kind == "clsact") | "\(.ingress_block) \(.egress_block)"'
+}
+clsact_count() { clsact_blocks "$1" | wc -l; }
 
 # Exactly the root side N slots need: one /32 route and one permanent
 # neighbour per slot, to the slot's outside address through its veth, and
@@ -288,7 +323,7 @@ assert_nothing_created() {
     [[ $(compgen -G "/run/netns/$P*" | wc -l) -eq 0 ]] ||
         fail "namespaces were created: $(compgen -G "/run/netns/$P*" | head -5)"
     [[ ! -e $PIN ]] || fail "pin directory $PIN was created"
-    [[ ! -e /run/slotnet/${PIN//\//%2f}.lock ]] || fail "a lock file was left for $PIN"
+    [[ ! -e $(lock_file) ]] || fail "a lock file was left for $PIN"
     links=$(ip -n "$W" -j link show | jq -r '[.[].ifname] | join(" ")')
     expect_eq "$links" lo "links in the worker"
     expect_eq "$(ip -n "$W" -j -4 route show | jq length)" 0 "routes in the worker"
@@ -307,16 +342,22 @@ assert_output_lacks() {
     [[ $output != *"$1"* ]] || fail "output has '$1': $output"
 }
 
-# ---------------------------------------------------------------------------
-# bind.bats and datapath.bats.
+# One slot's object of `dump -j`, compact.
+slot_json() { sn -j dump "$1" | jq -c '.slots[0]'; }
 
-# CMD inside network namespace NS (a /run/netns name).  Unlike `ip netns
-# exec` it leaves /sys (and so /sys/fs/bpf) alone.
-in_ns() { # NS CMD...
-    local ns=$1
-    shift
-    timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$ns" "$@"
-}
+# ---------------------------------------------------------------------------
+# Four prewarmed slots: bind.bats, batch.bats, dump.bats and attach.bats.
+
+# Four small VXLAN slots; the default remote is 192.0.2.1 ($DEFAULT_REMOTE).
+prewarm4() { sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan "$@" >/dev/null; }
+
+# "VNI REMOTE STATE" of slot I in `dump -j` (vni null while free).
+binding() { slot_json "$1" | jq -r '"\(.vni) \(.remote) \(.state)"'; }
+
+# ---------------------------------------------------------------------------
+# Refusals that change nothing (bind.bats), and traffic through slots:
+# counters, tenant endpoints, pings and TCP (datapath.bats, and the tests of
+# prewarm.bats, rules.bats and damaged_pins.bats that send traffic).
 
 # refused_unchanged CMD MESSAGE-PARTS...: `sn CMD` (a word list in CMD's
 # array form: pass it as "bind 1 --vni x") must exit 2 with one line on
@@ -341,9 +382,6 @@ refused_unchanged() { # "ARGS" PART...
     expect_eq "$(sn -j dump)" "$before" "dump -j after the refused command"
 }
 
-# One slot's object of `dump -j`, compact.
-slot_json() { sn -j dump "$1" | jq -c '.slots[0]'; }
-
 # A counter of a link: link_stat NS DEV rx.packets (stats64 field path).
 link_stat() { # NS DEV FIELD
     ip -n "$1" -s -j link show "$2" | jq ".[0].stats64.$3"
@@ -364,11 +402,9 @@ make_endpoint() { # NAME UNDERLAY VNI SLOT-OUTSIDE INNER
     local gw=${under%.*}.254
     ip netns add "$t"
     ip -n "$t" link set lo up
-    # IPv6 off for every device the endpoint will have.
-    nsenter --net="/run/netns/$t" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 &&
-        echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6'
+    netns_ipv6_off "$t"
     ip -n "$W" link add "$wdev" type veth peer name u0 netns "$t"
-    nsenter --net="/run/netns/$W" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$wdev/disable_ipv6"
+    in_ns "$W" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$wdev/disable_ipv6"
     ip -n "$W" addr add "$gw/24" dev "$wdev"
     ip -n "$t" addr add "$under/24" dev u0
     ip -n "$W" link set "$wdev" up

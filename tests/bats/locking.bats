@@ -14,9 +14,6 @@ teardown() {
     teardown_worker
 }
 
-# The pin directory's lock file: /run/slotnet/<PIN with '/' as %2f>.lock.
-lock_file() { echo "/run/slotnet/${PIN//\//%2f}.lock"; }
-
 # Starts `sn ARGS` in the background with its stdout and stderr in files
 # $BATS_TEST_TMPDIR/NAME.{out,err} and its exit status in NAME.rc.
 sn_bg() { # NAME ARGS...

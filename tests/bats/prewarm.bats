@@ -105,8 +105,8 @@ load helpers
     incomplete_before=$(jq '[.slots[] | select(.state == "incomplete")] | length' <<<"$before")
     ((incomplete_before > 0)) || fail "no incomplete slot after the kill: $free_before free"
     ((free_before >= 64)) || fail "the first chunk was not finished: $free_before free"
-    done_slots=$(jq -r '.slots[] | select(.state == "free") | .netns' <<<"$before")
-    done_inodes=$(for s in $done_slots; do echo "$s $(stat -L -c %i "/run/netns/$s")"; done | sort)
+    mapfile -t done_slots < <(jq -r '.slots[] | select(.state == "free") | .netns' <<<"$before")
+    done_inodes=$(netns_inodes "${done_slots[@]}")
 
     run --separate-stderr sn -j prewarm --slots 300
     assert_status 0
@@ -114,7 +114,7 @@ load helpers
     assert_all_slots_whole 300
     assert_root_routes_and_neighbours 300
     expect_eq "$(sn -j dump | jq -c '[.slots[].state] | unique')" '["free"]' "states after the re-run"
-    expect_eq "$(for s in $done_slots; do echo "$s $(stat -L -c %i "/run/netns/$s")"; done | sort)" \
+    expect_eq "$(netns_inodes "${done_slots[@]}")" \
         "$done_inodes" "namespaces of the slots finished before the kill"
     # The first slot the killed run did not finish, and the last slot.
     assert_slot_anatomy "$free_before"

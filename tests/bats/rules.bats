@@ -51,8 +51,7 @@ all_rules() { # NS
 make_vm() { # I ADDR/LEN MAC
     local s=$S$1 vm=${P}vm
     ip netns add "$vm"
-    in_ns "$vm" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 &&
-        echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6'
+    netns_ipv6_off "$vm"
     ip -n "$vm" link set lo up
     ip -n "$s" link del tap0
     ip -n "$s" link add tap0 type veth peer name vm0 netns "$vm"
