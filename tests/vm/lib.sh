@@ -121,6 +121,8 @@ vm_probe_accel() { # BOOT-ID
 # VM_MEM (MiB, default 1024) and VM_CPUS (default 2) size it.
 vm_qemu_cmd() { # INITRD CONSOLE KERNEL-ARGS
     local accel args="console=ttyS0 panic=-1"
+    [[ ${VM_MEM:-1024} =~ ^[1-9][0-9]{1,5}$ ]] || vm_usage_error "VM_MEM: '$VM_MEM' is not a size in MiB"
+    [[ ${VM_CPUS:-2} =~ ^[1-9][0-9]?$ ]] || vm_usage_error "VM_CPUS: '$VM_CPUS' is not a number of CPUs"
     accel=$(vm_accel) || exit
     if [[ $accel == tcg ]]; then
         # A microvm has no HPET or ACPI PM timer, only the PIT to calibrate

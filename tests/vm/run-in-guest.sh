@@ -16,8 +16,12 @@
 #   --console FILE    keep the guest's console (kernel, init) in FILE
 #   --timeout S       kill the guest after S seconds (default 3600)
 #
-# VM_MEM (MiB, default 1024) and VM_CPUS (default 2) size the guest;
-# VM_ACCEL forces kvm or tcg.  Root only (virtiofsd shares / as root).
+# The directory must be one the guest shares with the host: not under /tmp,
+# /run, /dev, /proc or /sys, which the guest has of its own.  VM_MEM (MiB,
+# default 1024) and VM_CPUS (default 2) size the guest; VM_ACCEL forces kvm
+# or tcg; VM_KERNEL_ARGS replaces the kernel argument "quiet" (an empty one
+# with --console keeps the whole boot log).  Root only (virtiofsd shares /
+# as root).
 set -euo pipefail
 # shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -41,18 +45,26 @@ done
 [[ $EUID -eq 0 ]] || vm_die "needs root (virtiofsd shares the host's / as root)"
 [[ -x $VIRTIOFSD ]] || vm_die "$VIRTIOFSD not found (scripts/deps.sh installs qemu-system-x86)"
 
+cwd=$(pwd -P)
+case $cwd/ in
+    /tmp/* | /run/* | /dev/* | /proc/* | /sys/*)
+        vm_usage_error "$cwd: the guest has its own (not the host's); start this from a directory outside /tmp, /run, /dev, /proc and /sys" ;;
+esac
+
 base=$("$(dirname "$0")/initramfs.sh" worker)
 tmp=$(mktemp -d /tmp/slotnet-vm.XXXXXX)
-pids=()
+# qemu (its timeout), virtiofsd and the readers of the output ports.
+qemu_pid='' vfsd_pid='' out_pid='' err_pid=''
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in $qemu_pid $vfsd_pid $out_pid $err_pid; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+vm_qemu_cmd "$tmp/initrd" "file:$tmp/console" "${VM_KERNEL_ARGS-quiet}"
 
 # The job, appended to the initramfs as a second archive: init-worker.sh
 # finds it in /job.
@@ -60,7 +72,7 @@ mkdir "$tmp/job" "$tmp/job/job"
 printf '%s\0' "$@" >"$tmp/job/job/argv"
 : >"$tmp/job/job/env"
 for v in ${env_vars[@]+"${env_vars[@]}"}; do printf '%s\0' "$v" >>"$tmp/job/job/env"; done
-pwd -P >"$tmp/job/job/cwd"
+echo "$cwd" >"$tmp/job/job/cwd"
 vm_moddir >"$tmp/job/job/moddir"
 (cd "$tmp/job" && find job | busybox cpio -o -H newc -R 0:0 2>/dev/null) >"$tmp/job.cpio"
 cat "$base" "$tmp/job.cpio" >"$tmp/initrd"
@@ -69,10 +81,10 @@ cat "$base" "$tmp/job.cpio" >"$tmp/initrd"
 # would hide the host's other mounts (/work among them).
 "$VIRTIOFSD" --socket-path="$tmp/vfs.sock" -o source=/ -o cache=always -o sandbox=chroot \
     -o log_level=warn 2>"$tmp/virtiofsd.log" &
-pids+=($!)
+vfsd_pid=$!
 for ((i = 0; i < 500; i++)); do
     [[ -S $tmp/vfs.sock ]] && break
-    kill -0 "${pids[0]}" 2>/dev/null || break
+    kill -0 "$vfsd_pid" 2>/dev/null || break
     sleep 0.01
 done
 [[ -S $tmp/vfs.sock ]] || { cat "$tmp/virtiofsd.log" >&2; vm_die "virtiofsd did not start"; }
@@ -81,21 +93,28 @@ done
 # for writing when it starts).  Its status: a plain file.
 mkfifo "$tmp/out" "$tmp/err"
 cat "$tmp/out" &
-pids+=($!)
+out_pid=$!
 cat "$tmp/err" >&2 &
-pids+=($!)
+err_pid=$!
 
-vm_qemu_cmd "$tmp/initrd" "file:$tmp/console" "${VM_KERNEL_ARGS:-quiet}"
 VM_QEMU+=(-chardev "socket,id=vfs,path=$tmp/vfs.sock"
     -device "vhost-user-fs-device,chardev=vfs,tag=host"
     -device virtio-serial-device)
 for p in out err status; do
     VM_QEMU+=(-chardev "file,id=$p,path=$tmp/$p" -device "virtserialport,chardev=$p,name=$p")
 done
+# In the background, so that a signal to this script ends the guest (bash
+# runs traps only between foreground commands).
+timeout -k 5 "$limit" "${VM_QEMU[@]}" </dev/null 2>"$tmp/qemu.log" &
+qemu_pid=$!
 qemu=0
-timeout -k 5 "$limit" "${VM_QEMU[@]}" </dev/null 2>"$tmp/qemu.log" || qemu=$?
-# The readers end when qemu closes the fifos.
-wait "${pids[1]}" "${pids[2]}" 2>/dev/null || true
+wait "$qemu_pid" || qemu=$?
+qemu_pid=''
+# The readers end when the last writer closes a fifo; a qemu that failed to
+# start never opened them, so open (read-write: it never blocks) and close
+# each once more.
+: 3<>"$tmp/out" 4<>"$tmp/err"
+wait "$out_pid" "$err_pid" 2>/dev/null || true
 [[ -z $console ]] || cp "$tmp/console" "$console"
 status=$(cat "$tmp/status" 2>/dev/null || true)
 if [[ $status =~ ^[0-9]+$ ]]; then

@@ -84,22 +84,38 @@ fi
 run=(timeout -k 2 "$limit")
 [[ -n $netns ]] && run+=(nsenter "--net=/run/netns/$netns")
 
+# qemu in the background, so that a signal to this script ends it (bash
+# runs traps only between foreground commands) and nothing keeps the tap.
+tmp=$(mktemp -d)
+qpid=''
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+    [[ -z $qpid ]] || kill "$qpid" 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkfifo "$tmp/console"
+"${run[@]}" "${VM_QEMU[@]}" </dev/null >"$tmp/console" &
+qpid=$!
+
 # The console, line by line: the guest's "exit" line gives the status; the
 # kernel's lines ("[    1.234567] ...") go to stderr, the rest to stdout.
-# qemu's own status follows the console, in a line of the same form.
-status='' qemu=''
+status=''
 while IFS= read -r line; do
     line=${line%$'\r'}
     case $line in
         "slotnet-vm: exit "*) status=${line#slotnet-vm: exit } ;;
-        "slotnet-vm: qemu "*) qemu=${line#slotnet-vm: qemu } ;;
         "["*"] "*) printf '%s\n' "$line" >&2 ;;
         *) printf '%s\n' "$line" ;;
     esac
-done < <("${run[@]}" "${VM_QEMU[@]}" </dev/null && echo "slotnet-vm: qemu 0" || echo "slotnet-vm: qemu $?")
+done <"$tmp/console"
+qemu=0
+wait "$qpid" || qemu=$?
+qpid=''
 if [[ $qemu == 124 ]]; then
     echo "tenant.sh: the guest did not finish within ${limit}s" >&2
     exit 124
 fi
-[[ -n $status ]] || vm_die "the guest ended without reporting a status (qemu exit status ${qemu:-unknown})"
+[[ -n $status ]] || vm_die "the guest ended without reporting a status (qemu exit status $qemu)"
 exit "$status"
