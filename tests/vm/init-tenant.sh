@@ -7,9 +7,9 @@
 #   sn.mtu=N          eth0's MTU (otherwise the device's: qemu's host_mtu)
 #   sn.addr=A/LEN     eth0's IPv4 address
 #   sn.gw=G           default route via G
-# then runs the command after "--" on the command line (the kernel passes
-# those words to init as arguments), its output on the console, prints
-# "slotnet-vm: exit STATUS" and powers off.  Without eth0 (no network
+# waits for its carrier, then runs the command after "--" on the command
+# line (the kernel passes those words to init as arguments), its output on
+# the console, prints "slotnet-vm: exit STATUS" and powers off.  Without eth0 (no network
 # device) it only runs the command.
 
 /bin/busybox --install -s /bin
@@ -40,6 +40,13 @@ if [ -e /sys/class/net/eth0 ]; then
     ip link set eth0 up
     [ -n "$addr" ] && ip addr add "$addr" dev eth0
     [ -n "$gw" ] && ip route add default via "$gw" dev eth0
+    # The link comes up a moment after `ip link set up` (the kernel's link
+    # watch); COMMAND starts once it has, or after 2 s without carrier.
+    i=0
+    while [ "$(cat /sys/class/net/eth0/operstate)" != up ] && [ $i -lt 200 ]; do
+        usleep 10000
+        i=$((i + 1))
+    done
 fi
 
 if [ $# -gt 0 ]; then
