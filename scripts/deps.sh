@@ -13,6 +13,10 @@ pkgs=(
     gawk file bats jq iproute2 procps time iputils-ping python3 iptables strace
     # make lint (scripts/lint.sh)
     shellcheck cppcheck mandoc
+    # the VM rig (tests/vm/): qemu's microvm and virtiofsd (its dependency
+    # qemu-system-common ships /usr/lib/qemu/virtiofsd); the guests' static
+    # busybox, which also makes their initramfs and modules.dep
+    qemu-system-x86 busybox-static
 )
 
 # db:Status-Abbrev is "ii " for installed packages; unknown names print

@@ -1,0 +1,59 @@
+#!/bin/sh
+# shellcheck shell=sh
+# /init of the tenant VM (busybox sh, pid 1; tests/vm/initramfs.sh puts it
+# there, tests/vm/tenant.sh boots it).  The cloud kernel has no ip= boot
+# argument, so this configures eth0 itself from the kernel command line:
+#   sn.mac=MAC        eth0's address (otherwise the one the VMM gave it)
+#   sn.mtu=N          eth0's MTU (otherwise the device's: qemu's host_mtu)
+#   sn.addr=A/LEN     eth0's IPv4 address
+#   sn.gw=G           default route via G
+# waits for its carrier, then runs the command after "--" on the command
+# line (the kernel passes those words to init as arguments), its output on
+# the console, prints "slotnet-vm: exit STATUS" and powers off.  Without eth0 (no network
+# device) it only runs the command.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+while read -r m; do
+    insmod "/lib/modules/$m" || echo "slotnet-vm: insmod $m failed"
+done </lib/modules/load
+
+mac='' mtu='' addr='' gw=''
+read -r cmdline </proc/cmdline
+for arg in $cmdline; do
+    case $arg in
+        sn.mac=*) mac=${arg#*=} ;;
+        sn.mtu=*) mtu=${arg#*=} ;;
+        sn.addr=*) addr=${arg#*=} ;;
+        sn.gw=*) gw=${arg#*=} ;;
+        --) break ;;
+    esac
+done
+
+ip link set lo up
+if [ -e /sys/class/net/eth0 ]; then
+    [ -n "$mac" ] && ip link set eth0 address "$mac"
+    [ -n "$mtu" ] && ip link set eth0 mtu "$mtu"
+    ip link set eth0 up
+    [ -n "$addr" ] && ip addr add "$addr" dev eth0
+    [ -n "$gw" ] && ip route add default via "$gw" dev eth0
+    # The link comes up a moment after `ip link set up` (the kernel's link
+    # watch); COMMAND starts once it has, or after 2 s without carrier.
+    i=0
+    while [ "$(cat /sys/class/net/eth0/operstate)" != up ] && [ $i -lt 200 ]; do
+        usleep 10000
+        i=$((i + 1))
+    done
+fi
+
+if [ $# -gt 0 ]; then
+    "$@"
+    status=$?
+else
+    status=0
+fi
+echo "slotnet-vm: exit $status"
+poweroff -f
