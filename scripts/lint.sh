@@ -34,7 +34,7 @@ check() { # NAME COMMAND...
 }
 
 # -x follows the scripts' `. scripts/lib.sh`, so its functions are known.
-shell_scripts=(scripts/*.sh vendor/*.sh tests/run.sh tests/bats/helpers.bash tests/bats/*.bats)
+shell_scripts=(scripts/*.sh vendor/*.sh tests/run.sh tests/vm/*.sh tests/bats/*.bash tests/bats/*.bats)
 
 # The vendored libbpf's headers, so that its macros (LIBBPF_OPTS) are known.
 cppcheck_args=(-q --std=c11 --error-exitcode=1 --inline-suppr
