@@ -16,7 +16,10 @@
 #                                throwaway network namespace
 #  10. bats --tap tests/bats     integration tests (root; each test in its own
 #                                throwaway namespaces, see tests/bats/helpers.bash)
-#   6. scripts/lint.sh           shellcheck, cppcheck and mandoc -Tlint, one
+#  11. tests/vm/selftest.sh     the VM rig (tests/vm): Debian's 6.1 kernel
+#                                under qemu as a worker guest running slotnet
+#                                with Geneve, and a tenant VM on a tap
+#  12. scripts/lint.sh           shellcheck, cppcheck and mandoc -Tlint, one
 #                                test each (`make lint` alone)
 # then prints exactly one last line, "N passed, N failed", summing every
 # suite's TAP "ok" and "not ok" lines.  A suite that is missing, crashes, or
@@ -87,6 +90,7 @@ run_suite "unit: data-path packet fixtures" unshare --net build/test_datapath
 # BATS_TEST_TIMEOUT: a hung test fails (and is cleaned up) instead of hanging CI.
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300} \
     run_suite "bats: integration" bats --tap --timing --print-output-on-failure tests/bats
+run_suite "vm rig: Linux 6.1 worker guest and a tenant VM" tests/vm/selftest.sh
 run_suite "lint: shellcheck, cppcheck, mandoc" scripts/lint.sh
 
 echo "$passed passed, $failed failed"
