@@ -109,7 +109,11 @@ static int check_outside(const struct slotnet_config *cfg, char *why, size_t len
 
 	if (cfg->outside_plen > 32)
 		return bad(why, len, "field outside_plen is %u (at most 32)", cfg->outside_plen);
-	if (check_unicast_range(cfg->outside_be, cfg->outside_plen, &reason) < 0)
+	if (!cidr_is_network(cfg->outside_be, cfg->outside_plen))
+		reason = CIDR_HOST_BITS;
+	else if (check_unicast_range(cfg->outside_be, cfg->outside_plen, &reason) == 0)
+		reason = NULL;
+	if (reason)
 		return bad(why, len, "field outside is %s/%u (%s)", format_ipv4(cfg->outside_be, x),
 			   cfg->outside_plen, reason);
 	if (cfg->nslots > cidr_host_count(cfg->outside_plen))
@@ -160,10 +164,15 @@ static int check_rules(const struct slotnet_config *cfg, char *why, size_t len)
 		return bad(why, len, "field rules is 0x%x (unknown bits)", cfg->rules);
 	if (cfg->backend > SLOTNET_FW_LEGACY)
 		return bad(why, len, "field backend is %u (0 auto, 1 nft or 2 legacy)", cfg->backend);
-	if (cfg->vm_plen < 8 || cfg->vm_plen > 32 ||
-	    check_unicast_range(cfg->vm_be, cfg->vm_plen, &reason) < 0)
+	if (cfg->vm_plen < 8 || cfg->vm_plen > 32)
+		reason = "/8../32";
+	else if (!cidr_is_network(cfg->vm_be, cfg->vm_plen))
+		reason = CIDR_HOST_BITS;
+	else if (check_unicast_range(cfg->vm_be, cfg->vm_plen, &reason) == 0)
+		reason = NULL;
+	if (reason)
 		return bad(why, len, "field vm is %s/%u (%s)", format_ipv4(cfg->vm_be, x),
-			   cfg->vm_plen, cfg->vm_plen < 8 || cfg->vm_plen > 32 ? "/8../32" : reason);
+			   cfg->vm_plen, reason);
 	if (cfg->metadata_plen > 32 || !cidr_is_network(cfg->metadata_be, cfg->metadata_plen))
 		return bad(why, len, "field metadata is %s/%u (not a network)",
 			   format_ipv4(cfg->metadata_be, x), cfg->metadata_plen);

@@ -106,7 +106,7 @@ int parse_cidr(const char *s, uint32_t *net_be, uint8_t *plen, const char **why)
 		return -1;
 	}
 	if (*net_be & ~cidr_mask(len)) {
-		*why = "host bits set after the prefix length";
+		*why = CIDR_HOST_BITS;
 		return -1;
 	}
 	*plen = (uint8_t)len;

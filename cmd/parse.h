@@ -12,6 +12,8 @@
 
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out, const char **why);
 int parse_ipv4(const char *s, uint32_t *addr_be, const char **why);
+/* Why a CIDR whose address is not the network of its prefix length is refused. */
+#define CIDR_HOST_BITS "host bits set after the prefix length"
 int parse_cidr(const char *s, uint32_t *net_be, uint8_t *plen, const char **why);
 /* "02:00:00:00:00:01": a unicast Ethernet address, not all zeros. */
 int parse_mac(const char *s, uint8_t mac[6], const char **why);

@@ -8,6 +8,7 @@
  * for tests/run.sh.
  */
 #include "config.h"
+#include "parse.h"
 #include "ruleset.h"
 #include "slotnet.h"
 
@@ -152,6 +153,8 @@ static void vm_loopback(C) { c->vm_be = ip("127.0.0.1"); }
 static void vm_net(C) { c->vm_be = ip("172.16.0.0"); c->vm_plen = 24; }
 static void meta_plen_33(C) { c->metadata_plen = 33; }
 static void meta_host_bits(C) { c->metadata_plen = 16; }
+static void outside_host_bits(C) { c->outside_be = ip("100.64.0.1"); }
+static void vm_host_bits(C) { c->vm_be = ip("172.16.0.2"); c->vm_plen = 24; }
 static void mac_multicast(C) { c->vm_mac[0] = 0x01; }
 static void mac_zero(C) { memset(c->vm_mac, 0, 6); }
 static void uplink_no_nul(C) { memset(c->uplink, 'a', sizeof(c->uplink)); }
@@ -197,6 +200,8 @@ static const struct {
 	{ "outside_plen 40", outside_plen_40, "field outside_plen is 40 (at most 32)" },
 	{ "outside multicast", outside_mcast,
 	  "field outside is 224.0.0.0/24 (a multicast or reserved address)" },
+	{ "outside with host bits", outside_host_bits,
+	  "field outside is 100.64.0.1/16 (" CIDR_HOST_BITS ")" },
 	{ "inside moved", inside_other,
 	  "field inside is 169.254.1.6 (slots' underlay is 169.254.1.2)" },
 	{ "inside_plen 0", inside_plen_0, "field inside_plen is 0 (slots' underlay is /30)" },
@@ -209,6 +214,7 @@ static const struct {
 	{ "vm /33", vm_plen_33, "field vm is 172.16.0.2/33 (/8../32)" },
 	{ "vm loopback", vm_loopback, "field vm is 127.0.0.1/32 (a loopback address)" },
 	{ "vm a /24 network", vm_net, NULL },
+	{ "vm with host bits", vm_host_bits, "field vm is 172.16.0.2/24 (" CIDR_HOST_BITS ")" },
 	{ "metadata /33", meta_plen_33, "field metadata is 169.254.169.254/33 (not a network)" },
 	{ "metadata with host bits", meta_host_bits,
 	  "field metadata is 169.254.169.254/16 (not a network)" },
