@@ -59,15 +59,42 @@ enum slotnet_fw_backend {
 	SLOTNET_FW_LEGACY = 2,
 };
 
-/* The pinned maps, in the order their ids are recorded in the configuration. */
+/*
+ * Every map slotnet pins, one entry each: the BPF definitions (maps.h), the
+ * state code's specs and fds (cmd/state.c) and the ids recorded in the
+ * configuration all follow this list, in its order; adding a map is adding
+ * its line.  X(NAME, name, type, key type, value type, max entries, map
+ * flags, what it holds).  The layouts are below; why each map has its type:
+ *   config: an array with one element, key 0: later commands need only the
+ *           pin directory;
+ *   slots: per-slot facts fixed at prewarm (root veth, outside address,
+ *          dummy VNI), written only by prewarm;
+ *   ifslots: root-side veth ifindex -> slot, how a program shared by every
+ *            veth finds its slot;
+ *   bindings: a hash so an update swaps the whole element (a packet in
+ *             flight sees the old binding or the new one, never half of
+ *             each); no preallocation, so replaced elements are freed after RCU;
+ *   counters: per-CPU, so the data path never shares a cache line between cores.
+ */
+#define SLOTNET_MAPS_LIST(X)                                                                  \
+	X(CONFIG, config, BPF_MAP_TYPE_ARRAY, __u32, struct slotnet_config, 1, 0,               \
+	  "the configuration")                                                                  \
+	X(SLOTS, slots, BPF_MAP_TYPE_ARRAY, __u32, struct slotnet_slot, SLOTNET_MAX_SLOTS, 0,   \
+	  "the slots' registry")                                                                \
+	X(IFSLOTS, ifslots, BPF_MAP_TYPE_HASH, __u32, __u32, SLOTNET_MAX_SLOTS, 0,              \
+	  "the veths' slot numbers")                                                            \
+	X(BINDINGS, bindings, BPF_MAP_TYPE_HASH, __u32, struct slotnet_binding,                 \
+	  SLOTNET_MAX_SLOTS, BPF_F_NO_PREALLOC, "the tenants' bindings")                        \
+	X(COUNTERS, counters, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct slotnet_counters,        \
+	  SLOTNET_MAX_SLOTS, 0, "the counters")
+
+/* SLOTNET_MAP_CONFIG...: the maps' order, that of the ids in the configuration. */
+#define SLOTNET_MAP_ENUM(NAME, name, type, k, v, max, flags, what) SLOTNET_MAP_##NAME,
 enum slotnet_map {
-	SLOTNET_MAP_CONFIG,
-	SLOTNET_MAP_SLOTS,
-	SLOTNET_MAP_IFSLOTS,
-	SLOTNET_MAP_BINDINGS,
-	SLOTNET_MAP_COUNTERS,
+	SLOTNET_MAPS_LIST(SLOTNET_MAP_ENUM)
 	SLOTNET_MAPS
 };
+#undef SLOTNET_MAP_ENUM
 
 /* "config" map: an array with one element, key 0. */
 struct slotnet_config {
@@ -122,11 +149,7 @@ _Static_assert(sizeof(struct slotnet_slot) == 16, "slot layout");
  */
 #define SLOTNET_BIND_SCRUBBING (1u << 1)
 
-/*
- * "bindings" map: a hash keyed by slot number; present means bound.  A hash
- * (not an array) so an update swaps the whole element and a packet in flight
- * sees the old binding or the new one, never half of each.
- */
+/* "bindings" map: a hash keyed by slot number; present means bound. */
 struct slotnet_binding {
 	__u32 vni;
 	__u32 remote_be;

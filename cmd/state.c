@@ -26,25 +26,18 @@
 
 struct map_spec {
 	const char *name;
+	const char *what;   /* what is lost with it */
 	enum bpf_map_type type;
 	__u32 key_size, value_size, max_entries;
 	size_t offset; /* of the fd in struct sn_maps */
 };
 
-static const struct map_spec map_specs[] = {
-	{ "config", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct slotnet_config), 1,
-	  offsetof(struct sn_maps, config) },
-	{ "slots", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct slotnet_slot), SLOTNET_MAX_SLOTS,
-	  offsetof(struct sn_maps, slots) },
-	{ "ifslots", BPF_MAP_TYPE_HASH, 4, 4, SLOTNET_MAX_SLOTS, offsetof(struct sn_maps, ifslots) },
-	{ "bindings", BPF_MAP_TYPE_HASH, 4, sizeof(struct slotnet_binding), SLOTNET_MAX_SLOTS,
-	  offsetof(struct sn_maps, bindings) },
-	{ "counters", BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct slotnet_counters),
-	  SLOTNET_MAX_SLOTS, offsetof(struct sn_maps, counters) },
-};
+#define MAP_SPEC(NAME, name, type, k, v, max, flags, what) \
+	{ #name, what, type, sizeof(k), sizeof(v), max, offsetof(struct sn_maps, name) },
+static const struct map_spec map_specs[] = { SLOTNET_MAPS_LIST(MAP_SPEC) };
+#undef MAP_SPEC
 
 #define NMAPS (sizeof(map_specs) / sizeof(map_specs[0]))
-_Static_assert(NMAPS == SLOTNET_MAPS, "one spec per map of enum slotnet_map");
 
 static const char *const prog_pins[] = { "from_slot", "to_slot" };
 #define LINKS_DIR "links"
@@ -396,16 +389,11 @@ int state_repin(const char *dir)
 /* After a prewarm, a map that is neither pinned nor held by the programs is lost. */
 static int check_nothing_lost(const char *dir)
 {
-	static const char *const what[NMAPS] = {
-		"the configuration", "the slots' registry", "the veths' slot numbers",
-		"the tenants' bindings", "the counters",
-	};
-
 	for (size_t i = 0; i < NMAPS; i++)
 		if (!pinned(dir, map_specs[i].name))
 			return sn_err(EXIT_FAILED, "%s/%s: pin missing and no pinned program holds the "
 				      "map: %s are gone; nothing was changed (run 'slotnet teardown' "
-				      "and prewarm again)", dir, map_specs[i].name, what[i]);
+				      "and prewarm again)", dir, map_specs[i].name, map_specs[i].what);
 	return 0;
 }
 
@@ -485,11 +473,10 @@ int state_create(const char *dir, bool prewarmed, struct sn_maps *m, struct sn_p
 			     "pinned in %s: %s (-v shows libbpf's detail)", dir, strerror(errno));
 		goto out;
 	}
-	m->config = dup(bpf_map__fd(skel->maps.config));
-	m->slots = dup(bpf_map__fd(skel->maps.slots));
-	m->ifslots = dup(bpf_map__fd(skel->maps.ifslots));
-	m->bindings = dup(bpf_map__fd(skel->maps.bindings));
-	m->counters = dup(bpf_map__fd(skel->maps.counters));
+#define DUP_MAP_FD(NAME, name, type, k, v, max, flags, what) \
+	m->name = dup(bpf_map__fd(skel->maps.name));
+	SLOTNET_MAPS_LIST(DUP_MAP_FD)
+#undef DUP_MAP_FD
 	for (size_t i = 0; i < NMAPS && !ret; i++)
 		ret = check_map(dir, &map_specs[i], *map_fd(m, &map_specs[i]), &map_ids[i]);
 	if (ret)

@@ -7,15 +7,15 @@
 #include <stdbool.h>
 #include "slotnet_abi.h"
 
+/* The pinned maps' fds, one per entry of SLOTNET_MAPS_LIST, named after it. */
 struct sn_maps {
-	int config;
-	int slots;
-	int ifslots;
-	int bindings;
-	int counters;
+#define SN_MAP_FD(NAME, name, type, k, v, max, flags, what) int name;
+	SLOTNET_MAPS_LIST(SN_MAP_FD)
+#undef SN_MAP_FD
 };
 
-#define SN_MAPS_CLOSED { -1, -1, -1, -1, -1 }
+#define SN_MAP_CLOSED(NAME, name, type, k, v, max, flags, what) .name = -1,
+#define SN_MAPS_CLOSED { SLOTNET_MAPS_LIST(SN_MAP_CLOSED) }
 
 /* The data-path programs, pinned next to the maps as from_slot and to_slot. */
 struct sn_progs {
@@ -45,13 +45,10 @@ int pin_dir_check(const char *dir);
  */
 int state_read_config(const char *dir, struct slotnet_config *cfg);
 void state_close(struct sn_maps *m);
-/* The maps state_get opens besides the configuration, in map_specs order. */
-enum {
-	SN_SLOTS = 1u << 1,
-	SN_IFSLOTS = 1u << 2,
-	SN_BINDINGS = 1u << 3,
-	SN_COUNTERS = 1u << 4,
-};
+/* The maps state_get opens besides the configuration: SN_SLOTS, SN_BINDINGS, ... */
+#define SN_MAP_NEED(NAME, name, type, k, v, max, flags, what) SN_##NAME = 1u << SLOTNET_MAP_##NAME,
+enum { SLOTNET_MAPS_LIST(SN_MAP_NEED) };
+#undef SN_MAP_NEED
 
 /*
  * The state of g.pin_dir: the configuration and the maps in NEED, opened on
