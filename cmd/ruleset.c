@@ -30,9 +30,6 @@ static const char *cidr(uint32_t net_be, uint8_t plen, char buf[CIDR_STRLEN])
 	return buf;
 }
 
-const char *const rules_backend_names[] = { "auto", "nft", "legacy", NULL };
-const char *const rules_onoff_names[] = { "on", "off", NULL };
-const char *const rules_access_names[] = { "block", "allow", NULL };
 
 /* ---- options ---- */
 
@@ -41,20 +38,6 @@ bool rules_opts_given(const struct rules_opts *o)
 	return o->backend.set || o->uplink.set || o->masquerade.set || o->vm_addr.set ||
 	       o->vm_mac.set || o->metadata.set || o->metadata_access.set ||
 	       o->underlay_access.set;
-}
-
-void rules_defaults(struct slotnet_config *cfg)
-{
-	static const uint8_t mac[6] = { 0x06, 0x00, 0xac, 0x10, 0x00, 0x02 };
-
-	/* Firecracker's documented guest address and MAC. */
-	inet_pton(AF_INET, "172.16.0.2", &cfg->vm_be);
-	cfg->vm_plen = 32;
-	memcpy(cfg->vm_mac, mac, sizeof(mac));
-	inet_pton(AF_INET, "169.254.169.254", &cfg->metadata_be);
-	cfg->metadata_plen = 32;
-	cfg->backend = SLOTNET_FW_AUTO;
-	cfg->uplink[0] = '\0';
 }
 
 static int parse_vm_addr(const char *s, uint32_t *net_be, uint8_t *plen)
@@ -92,7 +75,7 @@ static void set_flag(struct slotnet_config *cfg, uint8_t flag, bool on)
 int rules_opts_merge(const struct rules_opts *o, struct slotnet_config *cfg)
 {
 	char x[CIDR_STRLEN], y[CIDR_STRLEN];
-	uint32_t ul = cfg->inside_be & htonl(~0u << (32 - cfg->inside_plen));
+	uint32_t ul = cfg->inside_be & cidr_mask(cfg->inside_plen);
 	int ret;
 
 	if (o->uplink.set && strcmp(o->uplink.v, "none") && (ret = check_uplink(o->uplink.v, cfg)))
@@ -182,11 +165,10 @@ static unsigned tunnel_port(const struct slotnet_config *c)
 static void slot_ipv4(const struct slotnet_config *c, struct fw_set *s)
 {
 	char vm[CIDR_STRLEN], md[CIDR_STRLEN], ul[CIDR_STRLEN], inside[CIDR_STRLEN];
-	uint32_t ul_mask = htonl(c->inside_plen ? ~0u << (32 - c->inside_plen) : 0);
 
 	cidr(c->vm_be, c->vm_plen, vm);
 	cidr(c->metadata_be, c->metadata_plen, md);
-	cidr(c->inside_be & ul_mask, c->inside_plen, ul);
+	cidr(c->inside_be & cidr_mask(c->inside_plen), c->inside_plen, ul);
 	cidr(c->inside_be, 32, inside);
 	fw_add(s, "filter", ":SLOTNET-FORWARD - [0:0]");
 	fw_add(s, "filter", ":SLOTNET-INPUT - [0:0]");
