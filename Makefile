@@ -57,8 +57,8 @@ include tests/unit/unit.mk
 
 # Data-path fixtures and the per-packet benchmark load the real BPF object
 # through its skeleton and run it with BPF_PROG_TEST_RUN.
-$(BUILD)/test_datapath: tests/unit/test_datapath.c $(BPF_HDRS) $(BUILD)/slotnet.skel.h
-	$(CC) $(SN_CFLAGS) $(SN_LDFLAGS) $< $(LDLIBS) -o $@
+$(BUILD)/test_datapath: tests/unit/test_datapath.c cmd/config.c cmd/parse.c $(BPF_HDRS) $(BUILD)/slotnet.skel.h
+	$(CC) $(SN_CFLAGS) -Icmd $(SN_LDFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@
 
 $(BUILD)/bench_datapath: scripts/bench-datapath.c $(BPF_HDRS) $(BUILD)/slotnet.skel.h
 	$(CC) $(SN_CFLAGS) $(SN_LDFLAGS) $< $(LDLIBS) -o $@

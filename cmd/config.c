@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "config.h"
 #include "parse.h"
-#include "ruleset.h"
 #include "slot.h"
 
 #include <arpa/inet.h>
@@ -13,6 +12,12 @@
 
 const char *const config_tunnel_names[] = { "vxlan", "geneve", NULL };
 const char *const config_attach_names[] = { "tcx", "tc", NULL };
+const char *const config_backend_names[] = { "auto", "nft", "legacy", NULL };
+const char *const config_onoff_names[] = { "on", "off", NULL };
+const char *const config_access_names[] = { "block", "allow", NULL };
+const char *const config_drop_names[SLOTNET_DROP_REASONS] = {
+	"malformed", "not_ipv4", "spoof", "dest", "unbound", "vni", "remote", "hairpin",
+};
 
 static const char *enum_name(const char *const *names, size_t n, uint32_t v)
 {
@@ -43,15 +48,26 @@ static uint32_t link_group_of(const char *pin_dir)
 	return h | 0x80000000u;
 }
 
+/* The index of NAME in a NULL-terminated table (a default, so it is there). */
+static uint32_t index_of(const char *const *names, const char *name)
+{
+	uint32_t i = 0;
+
+	while (strcmp(names[i], name))
+		i++;
+	return i;
+}
+
 void config_defaults(struct slotnet_config *cfg, const char *pin_dir)
 {
+	const char *unused;
+
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->abi_version = SLOTNET_ABI_VERSION;
-	cfg->tunnel = SLOTNET_TUNNEL_GENEVE;
+	cfg->tunnel = index_of(config_tunnel_names, CONFIG_DEFAULT_TUNNEL) + 1;
 	cfg->dummy_vni_base = SLOTNET_DUMMY_VNI_BASE;
-	inet_pton(AF_INET, "192.0.2.1", &cfg->remote_be);
-	inet_pton(AF_INET, "100.64.0.0", &cfg->outside_be);
-	cfg->outside_plen = 16;
+	parse_ipv4(CONFIG_DEFAULT_REMOTE, &cfg->remote_be, &unused);
+	parse_cidr(CONFIG_DEFAULT_OUTSIDE, &cfg->outside_be, &cfg->outside_plen, &unused);
 	inet_pton(AF_INET, SLOT_INSIDE_ADDR, &cfg->inside_be);
 	cfg->inside_plen = SLOT_INSIDE_PLEN;
 	inet_pton(AF_INET, SLOT_GATEWAY_ADDR, &cfg->gateway_be);
@@ -61,9 +77,13 @@ void config_defaults(struct slotnet_config *cfg, const char *pin_dir)
 	 * RCU grace period with RTNL held (~20 ms here, 40 per slot), while a
 	 * qdisc on the shared blocks costs well under a millisecond.
 	 */
-	cfg->attach = SLOTNET_ATTACH_TC;
-	strcpy(cfg->prefix, "sn");
-	rules_defaults(cfg);
+	cfg->attach = index_of(config_attach_names, CONFIG_DEFAULT_ATTACH) + 1;
+	strcpy(cfg->prefix, CONFIG_DEFAULT_PREFIX);
+	parse_ipv4(CONFIG_DEFAULT_VM_ADDR, &cfg->vm_be, &unused);
+	cfg->vm_plen = 32;
+	parse_mac(CONFIG_DEFAULT_VM_MAC, cfg->vm_mac, &unused);
+	parse_cidr(CONFIG_DEFAULT_METADATA, &cfg->metadata_be, &cfg->metadata_plen, &unused);
+	cfg->backend = index_of(config_backend_names, CONFIG_DEFAULT_BACKEND);
 }
 
 static int bad(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -11,9 +11,30 @@
 #include <stdint.h>
 #include "slotnet_abi.h"
 
+/*
+ * Every default of a new configuration, once: config_defaults parses these,
+ * and the options' help strings quote them.
+ */
+#define CONFIG_DEFAULT_PREFIX "sn"
+#define CONFIG_DEFAULT_TUNNEL "geneve"
+#define CONFIG_DEFAULT_ATTACH "tc"
+#define CONFIG_DEFAULT_REMOTE "192.0.2.1"
+#define CONFIG_DEFAULT_OUTSIDE "100.64.0.0/16"
+/* Firecracker's documented guest address and MAC. */
+#define CONFIG_DEFAULT_VM_ADDR "172.16.0.2"
+#define CONFIG_DEFAULT_VM_MAC "06:00:ac:10:00:02"
+#define CONFIG_DEFAULT_METADATA "169.254.169.254/32"
+#define CONFIG_DEFAULT_BACKEND "auto"
+
 /* Option choices: index + 1 is the enum value (NULL-terminated). */
 extern const char *const config_tunnel_names[];
 extern const char *const config_attach_names[];
+/* Index = the value: enum slotnet_fw_backend; off/on and block/allow for rules bits. */
+extern const char *const config_backend_names[];
+extern const char *const config_onoff_names[];
+extern const char *const config_access_names[];
+/* enum slotnet_drop's names, as dump prints them. */
+extern const char *const config_drop_names[SLOTNET_DROP_REASONS];
 
 /* A pinned enum's name, or "?" for a value no slotnet writes. */
 const char *config_tunnel_name(uint32_t tunnel);

@@ -40,11 +40,6 @@ static void show_config(const struct slotnet_config *cfg)
 	out_obj_close();
 }
 
-/* JSON keys and text labels of enum slotnet_drop, in its order. */
-static const char *const drop_names[SLOTNET_DROP_REASONS] = {
-	"malformed", "not_ipv4", "spoof", "dest", "unbound", "vni", "remote", "hairpin",
-};
-
 struct counters_buf {
 	struct slotnet_counters *percpu;
 	int ncpus;
@@ -90,8 +85,8 @@ static void show_drops(const char *key, const char *label, const struct slotnet_
 	for (int r = 0; r < SLOTNET_DROP_REASONS; r++) {
 		char fmt[64];
 
-		snprintf(fmt, sizeof(fmt), "%s %s %%lu", sep, drop_names[r]);
-		out_u64(drop_names[r], d->drops[r] ? fmt : NULL, d->drops[r]);
+		snprintf(fmt, sizeof(fmt), "%s %s %%lu", sep, config_drop_names[r]);
+		out_u64(config_drop_names[r], d->drops[r] ? fmt : NULL, d->drops[r]);
 		if (d->drops[r])
 			sep = ",";
 	}

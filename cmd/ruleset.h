@@ -7,6 +7,7 @@
 #ifndef SLOTNET_RULESET_H
 #define SLOTNET_RULESET_H
 
+#include "config.h"
 #include "fw.h"
 #include "opts.h"
 #include "slotnet_abi.h"
@@ -23,34 +24,29 @@ struct rules_opts {
 	struct opt_enum underlay_access;
 };
 
-extern const char *const rules_backend_names[];  /* index = enum slotnet_fw_backend */
-extern const char *const rules_onoff_names[];
-extern const char *const rules_access_names[];
 
 #define RULES_OPT_DEFS(S, m)                                                               \
 	OPT("backend", 0, OPT_ENUM, S, m.backend, "auto|nft|legacy",                      \
-	    "iptables backend (default auto: nft when installed)",                         \
-	    .choices = rules_backend_names),                                               \
+	    "iptables backend (default " CONFIG_DEFAULT_BACKEND ": nft when installed)",                         \
+	    .choices = config_backend_names),                                               \
 	OPT("uplink", 0, OPT_STR, S, m.uplink, "DEV|none",                                \
 	    "forward slot traffic only to and from DEV (default none: any non-slot link)"), \
 	OPT("masquerade", 0, OPT_ENUM, S, m.masquerade, "on|off",                         \
 	    "masquerade the outside range on the uplink (default off)",                    \
-	    .choices = rules_onoff_names),                                                 \
+	    .choices = config_onoff_names),                                                 \
 	OPT("vm-addr", 0, OPT_STR, S, m.vm_addr, "ADDR[/LEN]",                            \
-	    "the VM's own address(es), same in every slot (default 172.16.0.2)"),          \
+	    "the VM's own address(es), same in every slot (default " CONFIG_DEFAULT_VM_ADDR ")"),          \
 	OPT("vm-mac", 0, OPT_MAC, S, m.vm_mac, "MAC",                                     \
-	    "the VM's own MAC (default 06:00:ac:10:00:02)"),                               \
+	    "the VM's own MAC (default " CONFIG_DEFAULT_VM_MAC ")"),                               \
 	OPT("metadata", 0, OPT_CIDR, S, m.metadata, "CIDR",                               \
-	    "instance metadata range (default 169.254.169.254/32)"),                       \
+	    "instance metadata range (default " CONFIG_DEFAULT_METADATA ")"),                       \
 	OPT("metadata-access", 0, OPT_ENUM, S, m.metadata_access, "block|allow",          \
-	    "whether the VM may reach it (default block)", .choices = rules_access_names), \
+	    "whether the VM may reach it (default block)", .choices = config_access_names), \
 	OPT("underlay-access", 0, OPT_ENUM, S, m.underlay_access, "block|allow",          \
 	    "whether the VM may reach the slot's underlay (default block)",                \
-	    .choices = rules_access_names)
+	    .choices = config_access_names)
 
 bool rules_opts_given(const struct rules_opts *o);
-/* The defaults of a new configuration. */
-void rules_defaults(struct slotnet_config *cfg);
 /* Validates the options given and writes them into cfg; an exit code. */
 int rules_opts_merge(const struct rules_opts *o, struct slotnet_config *cfg);
 

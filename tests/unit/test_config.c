@@ -40,23 +40,6 @@ void sn_debug(const char *fmt, ...)
 	(void)fmt;
 }
 
-/*
- * cmd/ruleset.c's rules_defaults, whose file links half of slotnet: the
- * same values (Firecracker's guest address and MAC, the metadata address).
- * Delete this stub when rules_defaults moves into config.c.
- */
-void rules_defaults(struct slotnet_config *cfg)
-{
-	static const uint8_t mac[6] = { 0x06, 0x00, 0xac, 0x10, 0x00, 0x02 };
-
-	inet_pton(AF_INET, "172.16.0.2", &cfg->vm_be);
-	cfg->vm_plen = 32;
-	memcpy(cfg->vm_mac, mac, sizeof(mac));
-	inet_pton(AF_INET, "169.254.169.254", &cfg->metadata_be);
-	cfg->metadata_plen = 32;
-	cfg->backend = SLOTNET_FW_AUTO;
-	cfg->uplink[0] = '\0';
-}
 
 static uint32_t ip(const char *s)
 {

@@ -34,6 +34,7 @@
  * --net), where the loopback device, ifindex 1, plays the slot's root veth.
  * Output is TAP.
  */
+#include "config.h"
 #include "slotnet.skel.h"
 #include "slotnet_abi.h"
 
@@ -939,10 +940,6 @@ static void check_checksums(const struct pkt *out, const struct pkt *in)
 		fail("%s checksum does not verify", ip[9] == IPPROTO_UDP ? "UDP" : "TCP");
 }
 
-static const char *const drop_names[SLOTNET_DROP_REASONS] = {
-	"malformed", "not_ipv4", "spoof", "dest", "unbound", "vni", "remote", "hairpin",
-};
-
 static void check_dir(const char *dir, const struct slotnet_dir_counters *got,
 		      const struct slotnet_dir_counters *want)
 {
@@ -954,7 +951,7 @@ static void check_dir(const char *dir, const struct slotnet_dir_counters *got,
 		     (unsigned long long)want->bytes);
 	for (int r = 0; r < SLOTNET_DROP_REASONS; r++)
 		if (got->drops[r] != want->drops[r])
-			fail("%s drops[%s]: got %llu, want %llu", dir, drop_names[r],
+			fail("%s drops[%s]: got %llu, want %llu", dir, config_drop_names[r],
 			     (unsigned long long)got->drops[r], (unsigned long long)want->drops[r]);
 }
 
