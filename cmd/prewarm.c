@@ -14,6 +14,7 @@
 #include "nl.h"
 #include "opts.h"
 #include "parse.h"
+#include "pool.h"
 #include "rt.h"
 #include "ruleset.h"
 #include "slot.h"
@@ -23,9 +24,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,8 +101,6 @@ struct prewarm {
 	unsigned *todo;         /* slots to (re)create */
 	unsigned ntodo;
 	unsigned jobs;
-	unsigned next;          /* first slot of todo not yet taken by a worker */
-	bool stop;              /* a worker failed: the others finish their chunk and stop */
 	unsigned made;
 	pthread_mutex_t lock;   /* timings and progress */
 	double phase_ms[10][4]; /* per tenth of the run: namespaces, devices, rules, root */
@@ -117,8 +116,6 @@ struct lane {
 	struct prewarm *p;
 	struct nl_socket *nl;
 	struct procfs proc;
-	pthread_t thread;
-	int ret;
 };
 
 enum { PHASE_NETNS, PHASE_DEVICES, PHASE_RULES, PHASE_ROOT, PHASES };
@@ -778,52 +775,28 @@ static void show_timings(const struct prewarm *p)
 	}
 }
 
-static void *lane_run(void *arg)
+static int lane_work(void *worker, unsigned first, unsigned n)
 {
-	struct lane *l = arg;
-	struct prewarm *p = l->p;
+	struct lane *l = worker;
 
-	for (;;) {
-		unsigned k = __atomic_fetch_add(&p->next, CHUNK, __ATOMIC_RELAXED);
-		unsigned n = k < p->ntodo ? (p->ntodo - k < CHUNK ? p->ntodo - k : CHUNK) : 0;
-
-		if (!n || __atomic_load_n(&p->stop, __ATOMIC_RELAXED))
-			break;
-		l->ret = make_chunk(l, p->todo + k, n, k);
-		if (l->ret) {
-			__atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
-			break;
-		}
-	}
-	return NULL;
+	return make_chunk(l, l->p->todo + first, n, first);
 }
 
 static int make_slots(struct prewarm *p)
 {
 	struct lane lanes[16] = { 0 };
-	unsigned started = 0;
+	struct pool pool = { .total = p->ntodo, .chunk = CHUNK, .work = lane_work };
 	int ret = 0;
 
-	for (; started < p->jobs; started++) {
-		struct lane *l = &lanes[started];
-		int err = 0;
-
-		l->p = p;
-		procfs_init(&l->proc);
-		l->nl = nl_socket_open(NETLINK_ROUTE);
-		if (!l->nl || (err = pthread_create(&l->thread, NULL, lane_run, l))) {
-			/* pthread_create returns its error; it does not set errno. */
-			ret = sn_err(EXIT_FAILED, "starting worker %u: %s", started,
-				     strerror(err ? err : errno));
-			__atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
-			nl_socket_close(l->nl);
-			break;
-		}
+	for (unsigned w = 0; w < p->jobs; w++) {
+		lanes[w].p = p;
+		procfs_init(&lanes[w].proc);
+		if (!ret && !(lanes[w].nl = nl_socket_open(NETLINK_ROUTE)))
+			ret = sn_err(EXIT_FAILED, "starting worker %u: %s", w, strerror(errno));
 	}
-	for (unsigned w = 0; w < started; w++) {
-		pthread_join(lanes[w].thread, NULL);
-		if (!ret)
-			ret = lanes[w].ret;
+	if (!ret && (ret = pool_run(&pool, lanes, sizeof(lanes[0]), p->jobs)) < 0)
+		ret = sn_err(EXIT_FAILED, "starting a worker: %s", strerror(pool.start_err));
+	for (unsigned w = 0; w < p->jobs; w++) {
 		nl_socket_close(lanes[w].nl);
 		procfs_close(&lanes[w].proc);
 	}

@@ -7,6 +7,7 @@
 #include "ruleset.h"
 #include "netns.h"
 #include "parse.h"
+#include "pool.h"
 #include "slot.h"
 #include "slotnet.h"
 #include "state.h"
@@ -236,7 +237,6 @@ struct run {
 	const bool *skip;                     /* per slot, or NULL */
 	struct fw_set want[2][FW_FAMILIES];   /* [0] root, [1] slots */
 	unsigned total;                       /* root (when asked) + slots */
-	unsigned next;
 	pthread_mutex_t lock;
 	struct rules_finding **found;         /* per namespace and family, NULL when in order */
 	unsigned changed;
@@ -313,20 +313,15 @@ out:
 	pthread_mutex_unlock(&r->lock);
 }
 
-static void *run_lane(void *arg)
+/* Namespaces first..first+n-1 after the root's (the root runs first, alone). */
+static int run_chunk(void *worker, unsigned first, unsigned n)
 {
-	struct run *r = arg;
+	struct run *r = *(struct run **)worker;
+	unsigned root = !!(r->which & RULES_ROOT);
 
-	for (;;) {
-		unsigned k;
-
-		pthread_mutex_lock(&r->lock);
-		k = r->next++;
-		pthread_mutex_unlock(&r->lock);
-		if (k >= r->total)
-			return NULL;
-		run_one(r, k);
-	}
+	for (unsigned k = first; k < first + n; k++)
+		run_one(r, root + k);
+	return 0;
 }
 
 static void gather(struct run *r, struct rules_outcome *out)
@@ -350,14 +345,15 @@ int rules_run(const struct slotnet_config *cfg, const struct fw_tools *tools, en
 	      unsigned which, const bool *skip, unsigned jobs, struct rules_outcome *out)
 {
 	struct run *r = calloc(1, sizeof(*r));
-	pthread_t *lanes = calloc(jobs, sizeof(*lanes));
+	struct run **workers = calloc(jobs ? jobs : 1, sizeof(*workers));
 	double start = sn_now_ms();
-	unsigned started = 0;
+	unsigned root = !!(which & RULES_ROOT);
+	int start_failed = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!r || !lanes) {
+	if (!r || !workers) {
 		free(r);
-		free(lanes);
+		free(workers);
 		return sn_err(EXIT_FAILED, "%s", strerror(ENOMEM));
 	}
 	*r = (struct run){ .cfg = cfg, .tools = tools, .mode = mode, .which = which, .skip = skip };
@@ -365,31 +361,30 @@ int rules_run(const struct slotnet_config *cfg, const struct fw_tools *tools, en
 		ruleset_root(cfg, fam, &r->want[0][fam]);
 		ruleset_slot(cfg, fam, &r->want[1][fam]);
 	}
-	r->total = !!(which & RULES_ROOT) + ((which & RULES_SLOTS) ? cfg->nslots : 0);
+	r->total = root + ((which & RULES_SLOTS) ? cfg->nslots : 0);
 	r->found = calloc(r->total ? r->total * FW_FAMILIES : 1, sizeof(*r->found));
 	pthread_mutex_init(&r->lock, NULL);
 	/* Root first and alone: a failure there (no such table, no tools) shows once. */
-	if (r->found && (which & RULES_ROOT)) {
-		r->next = 1;
+	if (r->found && root)
 		run_one(r, 0);
+	if (r->found && !r->failed) {
+		struct pool pool = { .total = r->total - root, .chunk = 1, .work = run_chunk };
+
+		for (unsigned i = 0; i < jobs; i++)
+			workers[i] = r;
+		if (pool_run(&pool, workers, sizeof(*workers), jobs) < 0)
+			start_failed = sn_err(EXIT_FAILED, "starting a worker: %s", strerror(pool.start_err));
 	}
-	while (r->found && started < jobs && !r->failed &&
-	       pthread_create(&lanes[started], NULL, run_lane, r) == 0)
-		started++;
-	if (r->found && !started && !r->failed)
-		run_lane(r);
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(lanes[i], NULL);
 	out->namespaces = r->total;
 	out->changed = r->changed;
 	if (r->found)
 		gather(r, out);
 	out->ms = sn_now_ms() - start;
-	bool failed = r->failed || !r->found;
+	bool failed = r->failed || !r->found || start_failed;
 
 	free(r->found);
 	free(r);
-	free(lanes);
+	free(workers);
 	return failed ? EXIT_FAILED : 0;
 }
 

@@ -10,6 +10,7 @@
 #   6. build/test_fw             C unit tests (rule set diff and restore input,
 #                                against fake iptables tools)
 #   7. build/test_config         C unit tests (configuration defaults and checks)
+#      build/test_pool          C unit tests (the worker pool of prewarm and rules)
 #   8. build/asan/test_*         the unit tests above again, built with glibc's
 #                                gcc under AddressSanitizer and UBSan
 #   9. build/test_datapath      BPF packet fixtures (BPF_PROG_TEST_RUN), in a
@@ -82,7 +83,8 @@ run_suite "unit: options and help" build/test_opts
 run_suite "unit: JSON and text output" build/test_out
 run_suite "unit: firewall rule sets (fake iptables tools)" build/test_fw
 run_suite "unit: configuration defaults and checks" build/test_config
-for t in parse nl rt opts out fw config; do
+run_suite "unit: the worker pool" build/test_pool
+for t in parse nl rt opts out fw config pool; do
     run_suite "unit (ASan+UBSan): test_$t" build/asan/test_$t
 done
 run_suite "unit: data-path packet fixtures" unshare --net build/test_datapath
