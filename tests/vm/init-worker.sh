@@ -37,6 +37,14 @@ done
 # every program started from the virtiofs root costs tens of milliseconds
 # under TCG.
 cd /newroot || fail "no /newroot"
+# A checkout under /tmp or /run (a CI clone) stays visible, and writable
+# through the overlay, over the guest's own fresh /tmp and /run.
+repo=$(cat /job/cwd)
+case $repo/ in
+    /tmp/* | /run/*)
+        { mkdir /keep && mount --bind ".$repo" /keep; } || fail "cannot keep $repo" ;;
+    *) repo= ;;
+esac
 {
     mount -t bpf -o mode=700 bpf sys/fs/bpf &&
         mount -t cgroup2 cgroup2 sys/fs/cgroup &&
@@ -46,6 +54,9 @@ cd /newroot || fail "no /newroot"
         mount -t devpts -o newinstance,ptmxmode=666 devpts dev/pts &&
         mount -t tmpfs -o mode=1777,nosuid,nodev shm dev/shm
 } || fail "cannot mount the guest's file systems"
+if [ -n "$repo" ]; then
+    { mkdir -p ".$repo" && mount --move /keep ".$repo"; } || fail "cannot put $repo back"
+fi
 mkdir run/vm
 { cp -a /job run/vm/job && cp /stage2 /bin/busybox run/vm/; } || fail "cannot copy the job"
 # The cached 6.1 modules where modprobe looks, and busybox's modprobe as

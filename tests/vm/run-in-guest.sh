@@ -47,8 +47,8 @@ done
 
 cwd=$(pwd -P)
 case $cwd/ in
-    /tmp/* | /run/* | /dev/* | /proc/* | /sys/*)
-        vm_usage_error "$cwd: the guest has its own (not the host's); start this from a directory outside /tmp, /run, /dev, /proc and /sys" ;;
+    /dev/* | /proc/* | /sys/*)
+        vm_usage_error "$cwd: the guest has its own (not the host's); start this from a directory outside /dev, /proc and /sys" ;;
 esac
 
 base=$("$(dirname "$0")/initramfs.sh" worker)
