@@ -287,8 +287,15 @@ static void run_to_the_end(const struct cmd *c)
 		signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * Output that never reached its reader (a full disk, a closed pipe) fails
+ * the command, as coreutils' do: a script must not take a lost table or
+ * JSON document for an empty one.
+ */
 static int finish(int code, double start)
 {
+	if ((fflush(stdout) == EOF || ferror(stdout)) && !code)
+		code = sn_err(EXIT_FAILED, "writing the output: %s", strerror(errno));
 	lock_forget_unused();
 	sn_debug("took %.0f us", (sn_now_ms() - start) * 1e3);
 	return code;

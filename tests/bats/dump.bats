@@ -72,6 +72,14 @@ load helpers
     expect_eq "$(echo ${lines[2]})" "2 ${P}2 100.64.0.3 16000002 - 192.0.2.1 free 0 0 0 0 0 0" "row of slot 2"
 }
 
+@test "dump whose output cannot be written exits 1 naming the error" {
+    sn -q prewarm --slots 1 --prefix "$P" --tunnel vxlan
+    dump_to_full() { sn dump >/dev/full; }
+    run --separate-stderr dump_to_full
+    assert_status 1
+    expect_eq "$stderr" "slotnet: dump: writing the output: No space left on device" "stderr"
+}
+
 @test "dump of a slot out of range exits 2 naming it and the range" {
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan
     run --separate-stderr sn dump 3
