@@ -208,3 +208,18 @@ const char *format_ipv4(uint32_t addr_be, char buf[IPV4_STRLEN])
 
 	return inet_ntop(AF_INET, &a, buf, IPV4_STRLEN);
 }
+
+const char *format_cidr(uint32_t addr_be, uint8_t plen, char buf[CIDR_STRLEN])
+{
+	char a[IPV4_STRLEN];
+
+	snprintf(buf, CIDR_STRLEN, "%s/%u", format_ipv4(addr_be, a), plen);
+	return buf;
+}
+
+const char *format_mac(const uint8_t mac[6], char buf[MAC_STRLEN])
+{
+	snprintf(buf, MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+	return buf;
+}

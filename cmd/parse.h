@@ -38,5 +38,11 @@ int cidr_contains(uint32_t net_be, uint8_t plen, uint32_t addr_be);
 
 #define IPV4_STRLEN 16
 const char *format_ipv4(uint32_t addr_be, char buf[IPV4_STRLEN]);
+#define CIDR_STRLEN (IPV4_STRLEN + 3)
+/* "ADDR/LEN" */
+const char *format_cidr(uint32_t addr_be, uint8_t plen, char buf[CIDR_STRLEN]);
+#define MAC_STRLEN 18
+/* Lower-case "xx:xx:xx:xx:xx:xx", as ip(8) prints one. */
+const char *format_mac(const uint8_t mac[6], char buf[MAC_STRLEN]);
 
 #endif

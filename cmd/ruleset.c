@@ -21,16 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CIDR_STRLEN (IPV4_STRLEN + 3)
-
-static const char *cidr(uint32_t net_be, uint8_t plen, char buf[CIDR_STRLEN])
-{
-	char a[IPV4_STRLEN];
-
-	snprintf(buf, CIDR_STRLEN, "%s/%u", format_ipv4(net_be, a), plen);
-	return buf;
-}
-
 
 /* ---- options ---- */
 
@@ -105,7 +95,7 @@ int rules_opts_merge(const struct rules_opts *o, struct slotnet_config *cfg)
 	if (cidr_contains(ul, cfg->inside_plen, cfg->vm_be) ||
 	    cidr_contains(cfg->vm_be, cfg->vm_plen, ul))
 		return sn_err(EXIT_USAGE, "--vm-addr %s: overlaps the slots' own underlay %s",
-			      cidr(cfg->vm_be, cfg->vm_plen, x), cidr(ul, cfg->inside_plen, y));
+			      format_cidr(cfg->vm_be, cfg->vm_plen, x), format_cidr(ul, cfg->inside_plen, y));
 	return 0;
 }
 
@@ -118,7 +108,7 @@ static void root_ipv4(const struct slotnet_config *c, struct fw_set *s)
 	char out[CIDR_STRLEN], slots[SLOTNET_PREFIX_MAX + 1];
 	const char *up = c->uplink;
 
-	cidr(c->outside_be, c->outside_plen, out);
+	format_cidr(c->outside_be, c->outside_plen, out);
 	snprintf(slots, sizeof(slots), "%s+", c->prefix);
 	fw_add(s, "filter", ":SLOTNET-FORWARD - [0:0]");
 	fw_add(s, "filter", ":SLOTNET-INPUT - [0:0]");
@@ -167,10 +157,10 @@ static void slot_ipv4(const struct slotnet_config *c, struct fw_set *s)
 {
 	char vm[CIDR_STRLEN], md[CIDR_STRLEN], ul[CIDR_STRLEN], inside[CIDR_STRLEN];
 
-	cidr(c->vm_be, c->vm_plen, vm);
-	cidr(c->metadata_be, c->metadata_plen, md);
-	cidr(c->inside_be & cidr_mask(c->inside_plen), c->inside_plen, ul);
-	cidr(c->inside_be, 32, inside);
+	format_cidr(c->vm_be, c->vm_plen, vm);
+	format_cidr(c->metadata_be, c->metadata_plen, md);
+	format_cidr(c->inside_be & cidr_mask(c->inside_plen), c->inside_plen, ul);
+	format_cidr(c->inside_be, 32, inside);
 	fw_add(s, "filter", ":SLOTNET-FORWARD - [0:0]");
 	fw_add(s, "filter", ":SLOTNET-INPUT - [0:0]");
 	fw_add(s, "filter", "-A FORWARD -j SLOTNET-FORWARD");
@@ -197,16 +187,14 @@ static void slot_ipv4(const struct slotnet_config *c, struct fw_set *s)
 /* The slot set at L2: what tap0 may put on the bridge. */
 static void slot_bridge(const struct slotnet_config *c, struct fw_set *s)
 {
-	char mac[18], ip[IPV4_STRLEN], vm[CIDR_STRLEN];
-	const uint8_t *m = c->vm_mac;
+	char mac[MAC_STRLEN], vm[CIDR_STRLEN];
 
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-		 m[5]);
+	format_mac(c->vm_mac, mac);
 	/* ebtables-save prints a /32 as the bare address. */
 	if (c->vm_plen == 32)
 		format_ipv4(c->vm_be, vm);
 	else
-		snprintf(vm, sizeof(vm), "%s/%u", format_ipv4(c->vm_be, ip), c->vm_plen);
+		format_cidr(c->vm_be, c->vm_plen, vm);
 	fw_add(s, "filter", ":SLOTNET-VM RETURN");
 	fw_add(s, "filter", "-A INPUT -j SLOTNET-VM");
 	fw_add(s, "filter", "-A FORWARD -j SLOTNET-VM");

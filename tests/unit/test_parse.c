@@ -285,6 +285,17 @@ static void test_mac(void)
 	}
 }
 
+static void test_format(void)
+{
+	static const uint8_t mac[6] = { 0x06, 0x00, 0xac, 0x10, 0x00, 0xfe };
+	char m[MAC_STRLEN], c[CIDR_STRLEN];
+
+	check(!strcmp(format_mac(mac, m), "06:00:ac:10:00:fe"), "format_mac: %s", "lower-case hex",
+	      m);
+	check(!strcmp(format_cidr(ip("255.255.255.255"), 32, c), "255.255.255.255/32"),
+	      "format_cidr: %s fits CIDR_STRLEN", "the longest", c);
+}
+
 int main(void)
 {
 	test_u32();
@@ -294,6 +305,7 @@ int main(void)
 	test_ranges();
 	test_unicast_ranges();
 	test_mac();
+	test_format();
 	printf("1..%d\n", planned);
 	return failed ? 1 : 0;
 }
