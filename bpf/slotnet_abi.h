@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define SLOTNET_ABI_VERSION 4
+#define SLOTNET_ABI_VERSION 5
 
 /* Map sizes are fixed at creation; a slot number must stay below this. */
 #define SLOTNET_MAX_SLOTS 16384
@@ -122,6 +122,8 @@ struct slotnet_config {
 	__u8 backend;        /* enum slotnet_fw_backend */
 	__u8 pad[2];
 	char uplink[SLOTNET_PREFIX_MAX]; /* forward only to this device; "" for any but slots */
+	__u16 underlay_mtu;  /* eth0's and the root veth's MTU */
+	__u16 guest_mtu;     /* tun0's, br0's and tap0's: underlay_mtu less the encapsulation */
 	/*
 	 * The ids of the maps the pinned programs use, recorded by prewarm
 	 * once it has checked them: a command finds a pin replaced by hand
@@ -129,7 +131,7 @@ struct slotnet_config {
 	 */
 	__u32 map_ids[SLOTNET_MAPS];
 };
-_Static_assert(sizeof(struct slotnet_config) == 112, "config layout");
+_Static_assert(sizeof(struct slotnet_config) == 116, "config layout");
 
 #define SLOTNET_SLOT_READY (1u << 0) /* every device, address and route in place */
 

@@ -84,6 +84,8 @@ void config_defaults(struct slotnet_config *cfg, const char *pin_dir)
 	parse_mac(CONFIG_DEFAULT_VM_MAC, cfg->vm_mac, &unused);
 	parse_cidr(CONFIG_DEFAULT_METADATA, &cfg->metadata_be, &cfg->metadata_plen, &unused);
 	cfg->backend = index_of(config_backend_names, CONFIG_DEFAULT_BACKEND);
+	cfg->underlay_mtu = CONFIG_DEFAULT_UNDERLAY_MTU;
+	cfg->guest_mtu = config_guest_mtu(cfg->underlay_mtu);
 }
 
 static int bad(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -207,6 +209,19 @@ static int check_rules(const struct slotnet_config *cfg, char *why, size_t len)
 	return 0;
 }
 
+static int check_mtu(const struct slotnet_config *cfg, char *why, size_t len)
+{
+	/* The field is 16 bits wide: CONFIG_UNDERLAY_MTU_MAX is its own limit. */
+	if (cfg->underlay_mtu < CONFIG_UNDERLAY_MTU_MIN)
+		return bad(why, len, "field underlay_mtu is %u (%u..%u)", cfg->underlay_mtu,
+			   CONFIG_UNDERLAY_MTU_MIN, CONFIG_UNDERLAY_MTU_MAX);
+	if (cfg->guest_mtu != config_guest_mtu(cfg->underlay_mtu))
+		return bad(why, len, "field guest_mtu is %u (underlay_mtu %u less %u of tunnel "
+			   "headers is %u)", cfg->guest_mtu, cfg->underlay_mtu,
+			   CONFIG_TUNNEL_OVERHEAD, config_guest_mtu(cfg->underlay_mtu));
+	return 0;
+}
+
 static int check_map_ids(const struct slotnet_config *cfg, char *why, size_t len)
 {
 	for (int i = 0; i < SLOTNET_MAPS; i++)
@@ -219,7 +234,7 @@ int config_check(const struct slotnet_config *cfg, char *why, size_t len)
 {
 	if (check_slots(cfg, why, len) < 0 || check_outside(cfg, why, len) < 0 ||
 	    check_anatomy(cfg, why, len) < 0 || check_rules(cfg, why, len) < 0 ||
-	    check_map_ids(cfg, why, len) < 0)
+	    check_mtu(cfg, why, len) < 0 || check_map_ids(cfg, why, len) < 0)
 		return -1;
 	return 0;
 }

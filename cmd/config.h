@@ -25,6 +25,24 @@
 #define CONFIG_DEFAULT_VM_MAC "06:00:ac:10:00:02"
 #define CONFIG_DEFAULT_METADATA "169.254.169.254/32"
 #define CONFIG_DEFAULT_BACKEND "auto"
+#define CONFIG_DEFAULT_UNDERLAY_MTU 1500
+
+/* A numeric default as text, for the options' help. */
+#define CONFIG_STR(x) CONFIG_STR_(x)
+#define CONFIG_STR_(x) #x
+
+/*
+ * What a tunnel adds to a guest's frame: outer IPv4 20 + UDP 8 + VXLAN or
+ * Geneve 8 (slotnet sends no Geneve options) + the inner Ethernet header 14.
+ */
+#define CONFIG_TUNNEL_OVERHEAD 50
+/*
+ * The underlay MTUs slotnet accepts: the guest keeps at least IPv6's 1280
+ * (RFC 8200), and 65535 is the largest MTU a veth or a tap takes.
+ */
+#define CONFIG_GUEST_MTU_MIN 1280
+#define CONFIG_UNDERLAY_MTU_MIN (CONFIG_GUEST_MTU_MIN + CONFIG_TUNNEL_OVERHEAD)
+#define CONFIG_UNDERLAY_MTU_MAX 65535
 
 /* Option choices: index + 1 is the enum value (NULL-terminated). */
 extern const char *const config_tunnel_names[];
@@ -39,6 +57,12 @@ extern const char *const config_drop_names[SLOTNET_DROP_REASONS];
 /* A pinned enum's name, or "?" for a value no slotnet writes. */
 const char *config_tunnel_name(uint32_t tunnel);
 const char *config_attach_name(uint32_t attach);
+
+/* The MTU a guest gets over an underlay of MTU UNDERLAY, so its frames are never fragmented. */
+static inline uint16_t config_guest_mtu(uint32_t underlay)
+{
+	return underlay - CONFIG_TUNNEL_OVERHEAD;
+}
 
 /* A new configuration for pin directory PIN_DIR: every default (nslots 0: not prewarmed). */
 void config_defaults(struct slotnet_config *cfg, const char *pin_dir);

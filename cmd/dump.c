@@ -3,7 +3,9 @@
 #include "config.h"
 #include "opts.h"
 #include "out.h"
+#include "netns.h"
 #include "parse.h"
+#include "slot.h"
 #include "slotnet.h"
 #include "state.h"
 
@@ -22,7 +24,7 @@ static const struct cmd_spec dump_spec = {
 
 static void show_config(const struct slotnet_config *cfg)
 {
-	char a[IPV4_STRLEN], cidr[IPV4_STRLEN + 4];
+	char a[IPV4_STRLEN], cidr[CIDR_STRLEN];
 
 	out_obj_open("config");
 	out_str("pin_dir", "pin dir %s:", g.pin_dir);
@@ -30,12 +32,12 @@ static void show_config(const struct slotnet_config *cfg)
 	out_str("prefix", ", prefix %s", cfg->prefix);
 	out_str("tunnel", ", tunnel %s", config_tunnel_name(cfg->tunnel));
 	out_str("remote", ", remote %s", format_ipv4(cfg->remote_be, a));
-	snprintf(cidr, sizeof(cidr), "%s/%u", format_ipv4(cfg->outside_be, a), cfg->outside_plen);
-	out_str("outside", ", outside %s", cidr);
-	snprintf(cidr, sizeof(cidr), "%s/%u", format_ipv4(cfg->inside_be, a), cfg->inside_plen);
-	out_str("inside", ", inside %s", cidr);
+	out_str("outside", ", outside %s", format_cidr(cfg->outside_be, cfg->outside_plen, cidr));
+	out_str("inside", ", inside %s", format_cidr(cfg->inside_be, cfg->inside_plen, cidr));
 	out_str("gateway", " via %s", format_ipv4(cfg->gateway_be, a));
-	out_str("attach", ", attach %s\n", config_attach_name(cfg->attach));
+	out_str("attach", ", attach %s", config_attach_name(cfg->attach));
+	out_u64("underlay_mtu", ", underlay MTU %lu", cfg->underlay_mtu);
+	out_u64("guest_mtu", ", guest MTU %lu\n", cfg->guest_mtu);
 	out_u64("abi_version", NULL, cfg->abi_version);
 	out_obj_close();
 }
@@ -102,6 +104,31 @@ static const char *slot_state(const struct slotnet_slot *s, bool bound, bool scr
 	return bound ? "bound" : "free";
 }
 
+/*
+ * What a VMM and its jailer need to put a guest in the slot; in text only
+ * for `dump SLOT`, as one line under its row.  The MAC and address are the
+ * only ones the rule sets let a guest use, so there are none without rules.
+ */
+static void show_vmm(const struct slotnet_config *cfg, const char *name, bool text)
+{
+	char path[sizeof(NETNS_RUN_DIR) + SLOT_NAME_LEN], mac[MAC_STRLEN], addr[CIDR_STRLEN];
+
+	snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name);
+	out_str("netns_path", text ? "       vmm: netns %s" : NULL, path);
+	out_str("tap", text ? ", tap %s" : NULL, SLOT_TAP);
+	out_u64("guest_mtu", text ? ", MTU %lu" : NULL, cfg->guest_mtu);
+	if (cfg->rules & SLOTNET_RULES_ON) {
+		out_str("guest_mac", text ? ", MAC %s" : NULL, format_mac(cfg->vm_mac, mac));
+		out_str("guest_addr", text ? ", address %s" : NULL,
+			format_cidr(cfg->vm_be, cfg->vm_plen, addr));
+	} else {
+		out_null("guest_mac", text ? ", MAC %s" : NULL, "any (no rules)");
+		out_null("guest_addr", text ? ", address %s" : NULL, "any");
+	}
+	if (text)
+		out_text("\n");
+}
+
 static void show_header(void)
 {
 	out_text("%-6s %-15s %-15s %-9s %-9s %-15s %-10s %10s %12s %8s %10s %12s %8s\n", "SLOT",
@@ -110,7 +137,7 @@ static void show_header(void)
 }
 
 static int show_slot(const struct sn_maps *m, const struct slotnet_config *cfg, unsigned i,
-		     struct counters_buf *cb)
+		     struct counters_buf *cb, bool one)
 {
 	struct slotnet_binding bind;
 	struct slotnet_counters c;
@@ -155,6 +182,7 @@ static int show_slot(const struct sn_maps *m, const struct slotnet_config *cfg, 
 	out_obj_close();
 	if (total_drops(&c.tx) || total_drops(&c.rx))
 		out_text("\n");
+	show_vmm(cfg, name, one);
 	out_obj_close();
 	return 0;
 }
@@ -175,7 +203,7 @@ static int show(const struct sn_maps *m, const struct slotnet_config *cfg, long 
 	show_header();
 	out_arr_open("slots");
 	for (unsigned i = first; i < last && !ret; i++)
-		ret = show_slot(m, cfg, i, &cb);
+		ret = show_slot(m, cfg, i, &cb, only >= 0);
 	out_arr_close();
 	out_obj_close();
 	out_end();

@@ -51,6 +51,10 @@ static const struct opt_def prewarm_opts[] = {
 	    "tunnels' default remote (default " CONFIG_DEFAULT_REMOTE ", a placeholder)"),
 	OPT("outside", 'o', OPT_CIDR, A, outside, "CIDR",
 	    "slot i's outside address is the i-th host of CIDR (default " CONFIG_DEFAULT_OUTSIDE ")"),
+	OPT("underlay-mtu", 'm', OPT_U32, A, underlay_mtu, "N",
+	    "the underlay's MTU: eth0 and the root veths get N, the guest N-"
+	    CONFIG_STR(CONFIG_TUNNEL_OVERHEAD) " (default " CONFIG_STR(CONFIG_DEFAULT_UNDERLAY_MTU) ")",
+	    .min = CONFIG_UNDERLAY_MTU_MIN, .max = CONFIG_UNDERLAY_MTU_MAX),
 	OPT("jobs", 'J', OPT_U32, A, jobs, "N",
 	    "workers making slots at once (default: online CPUs, at most 4)", .min = 1, .max = 16),
 	OPT("attach", 'a', OPT_ENUM, A, attach, "tc|tcx",

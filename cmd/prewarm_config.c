@@ -72,6 +72,9 @@ static int merge_pinned(const struct prewarm_args *a, struct slotnet_config *cfg
 	if (a->attach.set && (unsigned)a->attach.v + 1 != cfg->attach)
 		append(diff, sizeof(diff), ", --attach %s (pinned %s)",
 		       config_attach_names[a->attach.v], config_attach_name(cfg->attach));
+	if (a->underlay_mtu.set && a->underlay_mtu.v != cfg->underlay_mtu)
+		append(diff, sizeof(diff), ", --underlay-mtu %u (pinned %u)", a->underlay_mtu.v,
+		       cfg->underlay_mtu);
 	if (diff[0])
 		return sn_err(EXIT_USAGE, "differs from the configuration pinned in %s: %s",
 			      g.pin_dir, diff + 2);
@@ -104,6 +107,10 @@ static void apply_args(const struct prewarm_args *a, struct slotnet_config *cfg)
 	}
 	if (a->attach.set)
 		cfg->attach = a->attach.v + 1;
+	if (a->underlay_mtu.set) {
+		cfg->underlay_mtu = a->underlay_mtu.v;
+		cfg->guest_mtu = config_guest_mtu(cfg->underlay_mtu);
+	}
 }
 
 static int validate(const struct prewarm_args *a, const struct slotnet_config *cfg)

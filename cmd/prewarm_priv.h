@@ -24,6 +24,7 @@ struct prewarm_args {
 	struct opt_enum tunnel;
 	struct opt_ipv4 remote;
 	struct opt_cidr outside;
+	struct opt_u32 underlay_mtu;
 	struct opt_u32 jobs;
 	struct opt_enum attach;
 	struct opt_flag rules;

@@ -55,18 +55,24 @@ static void queue_slot_devices(struct prewarm *p, struct rt_batch *b, unsigned i
 			       const char *root_name)
 {
 	static const uint8_t veth_mac[6] = SLOT_VETH_MAC, gw_mac[6] = SLOT_GATEWAY_MAC;
+	const uint32_t underlay_mtu = p->cfg.underlay_mtu, guest_mtu = p->cfg.guest_mtu;
 	const struct rt_link veth = {
 		.name = SLOT_VETH, .ifindex = SLOT_IFINDEX_VETH, .mac = veth_mac, .netns_fd = -1,
+		.mtu = underlay_mtu,
 	};
 	const struct rt_link peer = {
 		.name = root_name, .mac = gw_mac, .netns_fd = p->root_ns, .group = p->cfg.link_group,
+		.mtu = underlay_mtu,
 	};
 	const struct rt_link bridge = {
-		.name = SLOT_BRIDGE, .ifindex = SLOT_IFINDEX_BRIDGE, .netns_fd = -1,
+		.name = SLOT_BRIDGE, .ifindex = SLOT_IFINDEX_BRIDGE, .netns_fd = -1, .mtu = guest_mtu,
 	};
 	const struct rt_link tun = {
 		.name = SLOT_TUN, .ifindex = SLOT_IFINDEX_TUN, .master = SLOT_IFINDEX_BRIDGE,
-		.netns_fd = -1,
+		.netns_fd = -1, .mtu = guest_mtu,
+	};
+	const struct rt_link tap = {
+		.name = SLOT_TAP, .master = SLOT_IFINDEX_BRIDGE, .netns_fd = -1, .mtu = guest_mtu,
 	};
 	uint32_t vni = p->cfg.dummy_vni_base + i;
 
@@ -77,12 +83,12 @@ static void queue_slot_devices(struct prewarm *p, struct rt_batch *b, unsigned i
 			     "creating vxlan " SLOT_TUN, i);
 	else
 		rt_add_geneve(b, &tun, vni, p->cfg.remote_be, "creating geneve " SLOT_TUN, i);
-	rt_link_up(b, 0, SLOT_TAP, SLOT_IFINDEX_BRIDGE, "enslaving " SLOT_TAP, i);
+	rt_link_enslave(b, &tap, "enslaving " SLOT_TAP, i);
 	rt_add_addr(b, SLOT_IFINDEX_VETH, p->cfg.inside_be, p->cfg.inside_plen,
 		    "addressing " SLOT_VETH, i);
-	rt_link_up(b, SLOT_IFINDEX_VETH, NULL, 0, "bringing up " SLOT_VETH, i);
-	rt_link_up(b, SLOT_IFINDEX_BRIDGE, NULL, 0, "bringing up " SLOT_BRIDGE, i);
-	rt_link_up(b, SLOT_IFINDEX_TUN, NULL, 0, "bringing up " SLOT_TUN, i);
+	rt_link_up(b, SLOT_IFINDEX_VETH, NULL, "bringing up " SLOT_VETH, i);
+	rt_link_up(b, SLOT_IFINDEX_BRIDGE, NULL, "bringing up " SLOT_BRIDGE, i);
+	rt_link_up(b, SLOT_IFINDEX_TUN, NULL, "bringing up " SLOT_TUN, i);
 	rt_add_route(b, 0, 0, p->cfg.gateway_be, SLOT_IFINDEX_VETH, "adding the default route", i);
 	rt_add_neigh(b, SLOT_IFINDEX_VETH, p->cfg.gateway_be, gw_mac, "adding the gateway", i);
 	/*
@@ -213,7 +219,7 @@ int wire_root(struct lane *l, const unsigned *slots, unsigned n)
 				goto out;
 			rt_link_up_no_ipv6_addr(b, ifindex, "bringing up the root veth", i);
 		} else {
-			rt_link_up(b, ifindex, NULL, 0, "bringing up the root veth", i);
+			rt_link_up(b, ifindex, NULL, "bringing up the root veth", i);
 		}
 		rt_add_route(b, outside, 32, 0, ifindex, "routing the outside address", i);
 		rt_add_neigh(b, ifindex, outside, veth_mac, "adding the slot's neighbour", i);

@@ -313,6 +313,8 @@ static void put_link_attrs(struct rt_batch *b, const struct rt_link *l)
 		put_u32(b, IFLA_NET_NS_FD, l->netns_fd);
 	if (l->group)
 		put_u32(b, IFLA_GROUP, l->group);
+	if (l->mtu)
+		put_u32(b, IFLA_MTU, l->mtu);
 }
 
 static void newlink_begin(struct rt_batch *b, const struct rt_link *dev, const char *what, int tag)
@@ -385,6 +387,7 @@ void rt_add_vxlan(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 	 * incremental update in the data path can tell from a pseudo-header seed.
 	 */
 	put_u8(b, IFLA_VXLAN_UDP_CSUM, 0);
+	put_u8(b, IFLA_VXLAN_DF, VXLAN_DF_SET);
 	linkinfo_end(b, linkinfo, data);
 	msg_end(b);
 }
@@ -400,6 +403,7 @@ void rt_add_geneve(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 	put_u32(b, IFLA_GENEVE_REMOTE, remote_be);
 	put_u8(b, IFLA_GENEVE_UDP_CSUM, 0); /* as for VXLAN */
 	put_u16(b, IFLA_GENEVE_PORT, htons(SLOTNET_GENEVE_PORT));
+	put_u8(b, IFLA_GENEVE_DF, GENEVE_DF_SET);
 	linkinfo_end(b, linkinfo, data);
 	msg_end(b);
 }
@@ -415,15 +419,25 @@ static struct ifinfomsg *setlink_begin(struct rt_batch *b, int ifindex, const ch
 	return nl_nlmsg_get_payload(nlh);
 }
 
-void rt_link_up(struct rt_batch *b, int ifindex, const char *name, int master,
-	       const char *what, int tag)
+void rt_link_up(struct rt_batch *b, int ifindex, const char *name, const char *what, int tag)
 {
 	struct ifinfomsg *ifi = setlink_begin(b, ifindex, name, what, tag);
 
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
-	if (master)
-		put_u32(b, IFLA_MASTER, master);
+	msg_end(b);
+}
+
+void rt_link_enslave(struct rt_batch *b, const struct rt_link *dev, const char *what, int tag)
+{
+	struct ifinfomsg *ifi = setlink_begin(b, dev->ifindex, dev->name, what, tag);
+
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	/* The kernel sets the MTU before the master, so the bridge sees the port's new one. */
+	if (dev->mtu)
+		put_u32(b, IFLA_MTU, dev->mtu);
+	put_u32(b, IFLA_MASTER, dev->master);
 	msg_end(b);
 }
 

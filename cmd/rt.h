@@ -42,18 +42,25 @@ struct rt_link {
 	int master;           /* 0: none */
 	int netns_fd;         /* -1: the socket's namespace */
 	uint32_t group;       /* netdev group, 0: the default */
+	uint32_t mtu;         /* 0: the kind's default */
 };
 
 void rt_add_veth(struct rt_batch *b, const struct rt_link *dev, const struct rt_link *peer,
 		const char *what, int tag);
 void rt_add_bridge(struct rt_batch *b, const struct rt_link *dev, const char *what, int tag);
+/*
+ * The tunnels set DF on every outer packet, so a full-size one is never
+ * fragmented on the way (RFC 7348 4.3): the MTUs inside a slot leave room
+ * for the encapsulation instead.
+ */
 void rt_add_vxlan(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 		 uint32_t local_be, uint32_t remote_be, const char *what, int tag);
 void rt_add_geneve(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 		  uint32_t remote_be, const char *what, int tag);
-/* Brings a link (by ifindex, or by name when ifindex is 0) up, with an optional master. */
-void rt_link_up(struct rt_batch *b, int ifindex, const char *name, int master,
-	       const char *what, int tag);
+/* Brings a link (by ifindex, or by name when ifindex is 0) up. */
+void rt_link_up(struct rt_batch *b, int ifindex, const char *name, const char *what, int tag);
+/* Brings an existing link (dev's ifindex, or its name) up in dev's master, at dev's MTU. */
+void rt_link_enslave(struct rt_batch *b, const struct rt_link *dev, const char *what, int tag);
 /*
  * Brings a link up with IPv6 address generation off, so it stays silent
  * even if IPv6 is turned back on for it later.

@@ -8,7 +8,7 @@ load helpers
     for opt in --version -V; do
         run --separate-stderr "$SLOTNET" "$opt"
         assert_status 0
-        expect_eq "$output" "slotnet 0.1.0 (map ABI 4)" "$opt"
+        expect_eq "$output" "slotnet 0.1.0 (map ABI 5)" "$opt"
         # shellcheck disable=SC2154 # set by bats' run --separate-stderr
         expect_eq "$stderr" "" "stderr of $opt"
     done

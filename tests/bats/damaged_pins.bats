@@ -21,7 +21,7 @@ prewarm_and_bind() {
     sn -q bind 0 --vni 4242 >/dev/null
 }
 
-# The configuration's 112 bytes, as two-digit hex words.
+# The configuration's 116 bytes, as two-digit hex words.
 config_bytes() {
     bpftool -j map lookup pinned "$PIN/config" key 0 0 0 0 | jq -r '[.value[] | ltrimstr("0x")] | join(" ")'
 }
@@ -133,7 +133,7 @@ refused_by_every_command() { # MESSAGE-PART
     refused_by_every_command "field outside is 224.0.0.0/24"
 }
 
-@test "damaged flags, link group and rule fields are refused by every command" {
+@test "damaged flags, link group, rule and MTU fields are refused by every command" {
     prewarm_and_bind
     local good
     good=$(config_bytes)
@@ -152,8 +152,14 @@ refused_by_every_command() { # MESSAGE-PART
     poke_config 76 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61
     refused_by_every_command "field uplink is not NUL-terminated"
     bpftool map update pinned "$PIN/config" key 0 0 0 0 value hex $good
-    poke_config 104 $(le32 0) # map_ids[3], the bindings map's id
+    poke_config 108 $(le32 0) # map_ids[3], the bindings map's id
     refused_by_every_command "field map_ids[3] is 0 (no map has id 0)"
+    bpftool map update pinned "$PIN/config" key 0 0 0 0 value hex $good
+    poke_config 92 $(printf '%02x %02x' $((1329 & 255)) $((1329 >> 8))) # underlay_mtu 1329
+    refused_by_every_command "field underlay_mtu is 1329 (1330..65535)"
+    bpftool map update pinned "$PIN/config" key 0 0 0 0 value hex $good
+    poke_config 94 dc 05 # guest_mtu 1500
+    refused_by_every_command "field guest_mtu is 1500 (underlay_mtu 1500 less 50 of tunnel headers is 1450)"
     bpftool map update pinned "$PIN/config" key 0 0 0 0 value hex $good
     poke_config 0 $(le32 2) # a binding of another map ABI
     run --separate-stderr sn dump

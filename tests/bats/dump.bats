@@ -7,7 +7,7 @@ load helpers
     sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan --remote 198.51.100.7 --outside 10.66.0.0/24
     run --separate-stderr sn dump
     assert_status 0
-    expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel vxlan, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1, attach tc" "configuration line"
+    expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel vxlan, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1, attach tc, underlay MTU 1500, guest MTU 1450" "configuration line"
     # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
     expect_eq "$(echo ${lines[1]})" "SLOT NETNS OUTSIDE DUMMY_VNI VNI REMOTE STATE TX_PKTS TX_BYTES TX_DROPS RX_PKTS RX_BYTES RX_DROPS" "header"
     expect_eq "${#lines[@]}" 5 "number of lines"
@@ -24,14 +24,14 @@ load helpers
     run --separate-stderr sn -j dump
     assert_status 0
     expect_eq "$(jq -c .config <<<"$output")" \
-        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"vxlan\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tc\",\"abi_version\":4}" \
+        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"vxlan\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tc\",\"underlay_mtu\":1500,\"guest_mtu\":1450,\"abi_version\":5}" \
         "config"
     expect_eq "$(jq '.slots | length' <<<"$output")" 3 "number of slots"
     no_drops='{"malformed":0,"not_ipv4":0,"spoof":0,"dest":0,"unbound":0,"vni":0,"remote":0,"hairpin":0}'
     for i in 0 1 2; do
         ifx=$(ip -n "$W" -j link show "$P$i" | jq .[0].ifindex)
         expect_eq "$(jq -c ".slots[$i]" <<<"$output")" \
-            "{\"slot\":$i,\"netns\":\"$P$i\",\"ifindex\":$ifx,\"outside\":\"10.66.0.$((i + 1))\",\"dummy_vni\":$((16000000 + i)),\"vni\":null,\"remote\":\"192.0.2.1\",\"state\":\"free\",\"tx_packets\":0,\"tx_bytes\":0,\"tx_drops\":0,\"rx_packets\":0,\"rx_bytes\":0,\"rx_drops\":0,\"drops\":{\"tx\":$no_drops,\"rx\":$no_drops}}" \
+            "{\"slot\":$i,\"netns\":\"$P$i\",\"ifindex\":$ifx,\"outside\":\"10.66.0.$((i + 1))\",\"dummy_vni\":$((16000000 + i)),\"vni\":null,\"remote\":\"192.0.2.1\",\"state\":\"free\",\"tx_packets\":0,\"tx_bytes\":0,\"tx_drops\":0,\"rx_packets\":0,\"rx_bytes\":0,\"rx_drops\":0,\"drops\":{\"tx\":$no_drops,\"rx\":$no_drops},\"netns_path\":\"/run/netns/$P$i\",\"tap\":\"tap0\",\"guest_mtu\":1450,\"guest_mac\":null,\"guest_addr\":null}" \
             "slot $i"
     done
     expect_eq "$stderr" "" "stderr"
@@ -67,9 +67,10 @@ load helpers
 
     run --separate-stderr sn dump 2
     assert_status 0
-    expect_eq "${#lines[@]}" 3 "lines of dump 2"
+    expect_eq "${#lines[@]}" 4 "lines of dump 2"
     # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
     expect_eq "$(echo ${lines[2]})" "2 ${P}2 100.64.0.3 16000002 - 192.0.2.1 free 0 0 0 0 0 0" "row of slot 2"
+    expect_eq "${lines[3]}" "       vmm: netns /run/netns/${P}2, tap tap0, MTU 1450, MAC any (no rules), address any" "vmm line of slot 2"
 }
 
 @test "dump whose output cannot be written exits 1 naming the error" {

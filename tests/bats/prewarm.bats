@@ -192,14 +192,14 @@ load helpers
 
 @test "teardown and prewarm of pins without a configuration say nothing of missing state" {
     mkdir -p "$PIN"
-    bpftool map create "$PIN/config" type array key 4 value 112 entries 1 name config
+    bpftool map create "$PIN/config" type array key 4 value 116 entries 1 name config
     run --separate-stderr sn prewarm --slots 2 --prefix "$P" --tunnel vxlan
     assert_status 0
     expect_eq "$stderr" "" "prewarm's stderr"
     assert_all_slots_whole 2
     sn -q teardown
     mkdir -p "$PIN"
-    bpftool map create "$PIN/config" type array key 4 value 112 entries 1 name config
+    bpftool map create "$PIN/config" type array key 4 value 116 entries 1 name config
     run --separate-stderr sn teardown
     assert_status 0
     expect_eq "$stderr" "slotnet: teardown: nothing to remove in $PIN" "stderr"

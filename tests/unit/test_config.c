@@ -69,7 +69,8 @@ static void test_defaults(void)
 		      a.inside_be == ip("169.254.1.2") && a.inside_plen == 30 &&
 		      a.gateway_be == ip("169.254.1.1") && !strcmp(a.prefix, "sn") && !a.flags &&
 		      !a.rules && a.vm_be == ip("172.16.0.2") && a.vm_plen == 32 &&
-		      a.metadata_be == ip("169.254.169.254") && a.metadata_plen == 32,
+		      a.metadata_be == ip("169.254.169.254") && a.metadata_plen == 32 &&
+		      a.underlay_mtu == 1500 && a.guest_mtu == 1450,
 	      "config_defaults: the documented defaults", "tunnel %u attach %u prefix '%s'",
 	      a.tunnel, a.attach, a.prefix);
 	config_defaults(&b, "/tmp/other");
@@ -143,6 +144,12 @@ static void mac_zero(C) { memset(c->vm_mac, 0, 6); }
 static void uplink_no_nul(C) { memset(c->uplink, 'a', sizeof(c->uplink)); }
 static void uplink_slash(C) { strcpy(c->uplink, "a/b"); }
 static void masq_no_uplink(C) { c->rules = SLOTNET_RULES_ON | SLOTNET_RULES_MASQUERADE; }
+static void mtu_low(C) { c->underlay_mtu = 1329; c->guest_mtu = 1279; }
+static void mtu_least(C) { c->underlay_mtu = 1330; c->guest_mtu = 1280; }
+static void mtu_jumbo(C) { c->underlay_mtu = 9001; c->guest_mtu = 8951; }
+static void mtu_max(C) { c->underlay_mtu = 65535; c->guest_mtu = 65485; }
+static void mtu_zero(C) { c->underlay_mtu = 0; c->guest_mtu = 0; }
+static void guest_mtu_full(C) { c->guest_mtu = 1500; }
 static void map_id_0(C) { c->map_ids[2] = 0; }
 static void map_id_last_0(C) { c->map_ids[SLOTNET_MAPS - 1] = 0; }
 #undef C
@@ -208,6 +215,13 @@ static const struct {
 	  "field uplink is 'a/b' (not an interface name ('/', ':' and spaces are not allowed))" },
 	{ "masquerade without uplink", masq_no_uplink,
 	  "field rules has masquerade without an uplink" },
+	{ "underlay_mtu 1329", mtu_low, "field underlay_mtu is 1329 (1330..65535)" },
+	{ "underlay_mtu 1330", mtu_least, NULL },
+	{ "underlay_mtu 9001", mtu_jumbo, NULL },
+	{ "underlay_mtu 65535", mtu_max, NULL },
+	{ "underlay_mtu 0", mtu_zero, "field underlay_mtu is 0 (1330..65535)" },
+	{ "guest_mtu = underlay_mtu", guest_mtu_full,
+	  "field guest_mtu is 1500 (underlay_mtu 1500 less 50 of tunnel headers is 1450)" },
 	{ "map id 0", map_id_0, "field map_ids[2] is 0 (no map has id 0)" },
 	{ "last map id 0", map_id_last_0, NULL /* filled in below */ },
 };
