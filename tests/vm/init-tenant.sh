@@ -10,7 +10,8 @@
 # waits for its carrier, then runs the command after "--" on the command
 # line (the kernel passes those words to init as arguments), its output on
 # the console, prints "slotnet-vm: exit STATUS" and powers off.  Without eth0 (no network
-# device) it only runs the command.
+# device) it only runs the command.  The command "agent" runs commands read
+# from the console instead (see agent below).
 
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -48,6 +49,24 @@ if [ -e /sys/class/net/eth0 ]; then
         i=$((i + 1))
     done
 fi
+
+# agent: one command per line read from the console, "N COMMAND" (N a
+# number the sender chose), each run as `sh -c COMMAND` with no input (so
+# that nothing it starts eats the next line); before it "slotnet-vm: run N",
+# after it "slotnet-vm: done N STATUS".  It ends at the end of the input:
+# a ^D at the start of a line (the console's end of file; a writer closing
+# qemu's input is not seen by the guest).  The console does not echo: a
+# sender reading the console sees only what the commands print.
+# tenant.sh --input feeds the console.
+agent() {
+    stty -echo
+    echo "slotnet-vm: agent ready"
+    while read -r n cmd; do
+        echo "slotnet-vm: run $n"
+        sh -c "$cmd" </dev/null
+        echo "slotnet-vm: done $n $?"
+    done
+}
 
 if [ $# -gt 0 ]; then
     "$@"

@@ -42,7 +42,8 @@ build() {
     fi
     # Global: the EXIT trap removes it.
     stage=$(mktemp -d "$VM_DIR/initramfs.tmp.XXXXXX")
-    mkdir -p "$stage/root/bin" "$stage/root/lib/modules" "$stage/root/dev" "$stage/root/proc" "$stage/root/sys"
+    mkdir -p "$stage/root/bin" "$stage/root/lib/modules" "$stage/root/dev" "$stage/root/proc" "$stage/root/sys" \
+        "$stage/root/tmp"
     cp "$busybox" "$stage/root/bin/busybox"
     ln -s busybox "$stage/root/bin/sh"
     cp "$here/init-$kind.sh" "$stage/root/init"

@@ -19,6 +19,10 @@
 #   --addr A/LEN     eth0's IPv4 address
 #   --gw ADDR        the guest's default route
 #   --timeout S      kill the guest after S seconds (default 120)
+#   --input FILE     the guest's console input (qemu's serial port) from
+#                    FILE, a fifo the caller writes to: for the command
+#                    "agent", which runs one command per line read there
+#                    (init-tenant.sh); default none
 #
 # The words of COMMAND travel on the kernel command line: no double quotes,
 # no line breaks, 1,500 bytes at most in all.  VM_MEM (MiB, default 256) and
@@ -27,7 +31,7 @@ set -euo pipefail
 # shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-netns='' tap=tap0 net=1 mac='' host_mtu='' mtu='' addr='' gw='' limit=120
+netns='' tap=tap0 net=1 mac='' host_mtu='' mtu='' addr='' gw='' limit=120 input=/dev/null
 uint() { [[ $2 =~ ^[0-9]{1,5}$ ]] || vm_usage_error "$1: '$2' is not a number"; }
 ipv4() { [[ $2 =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || vm_usage_error "$1: '$2' is not an IPv4 address"; }
 while [[ $# -gt 0 ]]; do
@@ -47,6 +51,8 @@ while [[ $# -gt 0 ]]; do
             [[ $2 =~ /([0-9]|[12][0-9]|3[0-2])$ ]] || vm_usage_error "--addr: '$2' has no prefix length /0../32" ;;
         --gw) gw=$2; ipv4 "$1" "$2" ;;
         --timeout) limit=$2; uint "$1" "$2" ;;
+        --input) input=$2
+            [[ -r $input ]] || vm_usage_error "--input: '$input' is not a readable file or fifo" ;;
         *) vm_usage_error "unknown option '$1'" ;;
     esac
     shift 2
@@ -90,13 +96,17 @@ tmp=$(mktemp -d)
 qpid=''
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
-    [[ -z $qpid ]] || kill "$qpid" 2>/dev/null || true
+    if [[ -n $qpid ]]; then
+        kill "$qpid" 2>/dev/null || true
+        # Until qemu is gone and the tap free for the next guest.
+        wait "$qpid" 2>/dev/null || true
+    fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkfifo "$tmp/console"
-"${run[@]}" "${VM_QEMU[@]}" </dev/null >"$tmp/console" &
+"${run[@]}" "${VM_QEMU[@]}" <"$input" >"$tmp/console" &
 qpid=$!
 
 # The console, line by line: the guest's "exit" line gives the status; the
