@@ -86,9 +86,9 @@ static void queue_slot_devices(struct prewarm *p, struct rt_batch *b, unsigned i
 	rt_link_enslave(b, &tap, "enslaving " SLOT_TAP, i);
 	rt_add_addr(b, SLOT_IFINDEX_VETH, p->cfg.inside_be, p->cfg.inside_plen,
 		    "addressing " SLOT_VETH, i);
-	rt_link_up(b, SLOT_IFINDEX_VETH, NULL, "bringing up " SLOT_VETH, i);
-	rt_link_up(b, SLOT_IFINDEX_BRIDGE, NULL, "bringing up " SLOT_BRIDGE, i);
-	rt_link_up(b, SLOT_IFINDEX_TUN, NULL, "bringing up " SLOT_TUN, i);
+	rt_link_up(b, SLOT_IFINDEX_VETH, "bringing up " SLOT_VETH, i);
+	rt_link_up(b, SLOT_IFINDEX_BRIDGE, "bringing up " SLOT_BRIDGE, i);
+	rt_link_up(b, SLOT_IFINDEX_TUN, "bringing up " SLOT_TUN, i);
 	rt_add_route(b, 0, 0, p->cfg.gateway_be, SLOT_IFINDEX_VETH, "adding the default route", i);
 	rt_add_neigh(b, SLOT_IFINDEX_VETH, p->cfg.gateway_be, gw_mac, "adding the gateway", i);
 	/*
@@ -219,7 +219,7 @@ int wire_root(struct lane *l, const unsigned *slots, unsigned n)
 				goto out;
 			rt_link_up_no_ipv6_addr(b, ifindex, "bringing up the root veth", i);
 		} else {
-			rt_link_up(b, ifindex, NULL, "bringing up the root veth", i);
+			rt_link_up(b, ifindex, "bringing up the root veth", i);
 		}
 		rt_add_route(b, outside, 32, 0, ifindex, "routing the outside address", i);
 		rt_add_neigh(b, ifindex, outside, veth_mac, "adding the slot's neighbour", i);

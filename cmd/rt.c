@@ -419,9 +419,9 @@ static struct ifinfomsg *setlink_begin(struct rt_batch *b, int ifindex, const ch
 	return nl_nlmsg_get_payload(nlh);
 }
 
-void rt_link_up(struct rt_batch *b, int ifindex, const char *name, const char *what, int tag)
+void rt_link_up(struct rt_batch *b, int ifindex, const char *what, int tag)
 {
-	struct ifinfomsg *ifi = setlink_begin(b, ifindex, name, what, tag);
+	struct ifinfomsg *ifi = setlink_begin(b, ifindex, NULL, what, tag);
 
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;

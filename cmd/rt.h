@@ -57,8 +57,8 @@ void rt_add_vxlan(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 		 uint32_t local_be, uint32_t remote_be, const char *what, int tag);
 void rt_add_geneve(struct rt_batch *b, const struct rt_link *dev, uint32_t vni,
 		  uint32_t remote_be, const char *what, int tag);
-/* Brings a link (by ifindex, or by name when ifindex is 0) up. */
-void rt_link_up(struct rt_batch *b, int ifindex, const char *name, const char *what, int tag);
+/* Brings a link up. */
+void rt_link_up(struct rt_batch *b, int ifindex, const char *what, int tag);
 /* Brings an existing link (dev's ifindex, or its name) up in dev's master, at dev's MTU. */
 void rt_link_enslave(struct rt_batch *b, const struct rt_link *dev, const char *what, int tag);
 /*
