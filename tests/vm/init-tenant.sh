@@ -40,6 +40,9 @@ if [ -e /sys/class/net/eth0 ]; then
     [ -n "$mtu" ] && ip link set eth0 mtu "$mtu"
     ip link set eth0 up
     [ -n "$addr" ] && ip addr add "$addr" dev eth0
+    # On link: with a /32 address (the one a slot's rules allow) the gateway
+    # is in no connected prefix, and the default route needs a route to it.
+    [ -n "$gw" ] && ip route add "$gw" dev eth0 scope link 2>/dev/null
     [ -n "$gw" ] && ip route add default via "$gw" dev eth0
     # The link comes up a moment after `ip link set up` (the kernel's link
     # watch); COMMAND starts once it has, or after 2 s without carrier.
