@@ -38,8 +38,6 @@ sn() { nsenter --net=/run/netns/$W "$BIN" --pin-dir $PIN "$@"; }
 sn -q prewarm --slots "$SLOTS" --prefix $P --tunnel vxlan --remote 198.51.100.1 >/dev/null
 echo "slotnet $($BIN -V | cut -d' ' -f2), kernel $(uname -r), $(nproc) CPUs, $SLOTS slots"
 
-# Percentile P (50, 90) of a file of sorted numbers, one a line.
-pct() { awk -v p="$2" '{ v[NR] = $1 } END { i = int(NR * p / 100) + 1; print v[(i > NR) ? NR : i] }' "$1"; }
 
 # 1. Whole process: spawn + wait, 2,000 times each, the two taking turns,
 #    the VNI alternating.  (Not through <(...): a failed run must stop the script.)

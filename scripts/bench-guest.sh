@@ -285,14 +285,13 @@ for _ in 1 2 3; do
 done
 
 # The report.
-pct() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100) + 1; print v[(i > NR) ? NR : i] }'; }
 us() { awk '{ printf "%.0f\n", $1 / 1000 }'; }
 field() { awk -v k="$1" -v f="$2" '$1 == k { print $f }' "$3"; }
 row() { # LABEL FILE KEY FIELD
     local v
     v=$(field "$3" "$4" "$2" | us)
-    printf '%-50s %8s %8s %8s %8s\n' "$1" "$(pct 50 <<<"$v")" "$(pct 90 <<<"$v")" \
-        "$(pct 0 <<<"$v")" "$(pct 100 <<<"$v")"
+    printf '%-50s %8s %8s %8s %8s\n' "$1" "$(pct - 50 <<<"$v")" "$(pct - 90 <<<"$v")" \
+        "$(pct - 0 <<<"$v")" "$(pct - 100 <<<"$v")"
 }
 echo
 printf '%-50s %8s %8s %8s %8s\n' "microseconds, $BINDS binds each" median p90 min max
@@ -303,7 +302,7 @@ row "by hand: commands returned -> first packet" "$tmp/first.h" bind 3
 row "guest's ping cadence (gaps between arrivals)" "$tmp/first.s" gap 2
 echo "slotnet, bind returned -> first packet, every bind (us): $(field bind 3 "$tmp/first.s" | us | sort -n | tr '\n' ' ')"
 echo
-med() { pct 50 <"$1"; }
+med() { pct "$1" 50; }
 printf '%-50s %10s %10s %8s\n' "TCP, $MBYTES MB, median of 3 (Mbit/s)" slotnet "by hand" ratio
 for dir in up down; do
     label="guest -> tenant"
@@ -311,7 +310,7 @@ for dir in up down; do
     a=$(med "$tmp/tcp.s.$dir") b=$(med "$tmp/tcp.h.$dir")
     printf '%-50s %10s %10s %8s\n' "$label" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
 done
-first_med=$(field bind 3 "$tmp/first.s" | us | pct 50)
+first_med=$(field bind 3 "$tmp/first.s" | us | pct - 50)
 echo
 if ((first_med <= 2000)); then verdict=MET; else verdict="NOT MET"; fi
 echo "bind -> first packet <= 2 ms (median): $verdict (${first_med} us)"

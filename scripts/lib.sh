@@ -38,3 +38,9 @@ make_worker() {
     ip -n "$1" link set lo up
     ip -n "$1" addr add 198.18.0.1/32 dev lo
 }
+
+# Percentile PERCENT (50, 90; 0 the least, 100 the most) of the numbers in
+# FILE (- for stdin), one a line, in any order.
+pct() { # FILE PERCENT
+    sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { i = int(NR * p / 100) + 1; print v[(i > NR) ? NR : i] }'
+}
