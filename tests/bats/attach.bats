@@ -20,6 +20,7 @@ pinned_link() {
 }
 
 @test "prewarm --attach tcx pins an ingress and an egress link per root veth, and the two programs" {
+    skip_without_tcx
     prewarm4 --attach tcx
     # shellcheck disable=SC2012 # pin names are slotnet's own, no odd characters
     expect_eq "$(ls "$PIN/links" | sort | tr '\n' ' ')" \
@@ -83,6 +84,7 @@ pinned_link() {
 }
 
 @test "prewarm re-run with another --attach exits 2 naming it and changes nothing" {
+    skip_without_tcx
     prewarm4 --attach tcx
     links=$(ls "$PIN/links")
     run --separate-stderr sn prewarm --attach tc
@@ -104,6 +106,16 @@ pinned_link() {
     assert_status 2
     [[ $stderr == *"--attach tcx (pinned tc)"* ]] || fail "stderr: $stderr"
     expect_eq "$(sn -j dump | jq -r .config.attach)" tc "attach mode in dump"
+}
+
+@test "prewarm --attach tcx on a kernel without tcx exits 2 naming Linux 6.6 and makes nothing" {
+    ! kernel_has_tcx || skip "Linux $(uname -r) has tcx"
+    run --separate-stderr sn prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL" --attach tcx
+    assert_status 2
+    expect_eq "$output" "" "stdout"
+    [[ $stderr == "slotnet: prewarm: --attach tcx: this kernel has no tcx (Linux 6.6 or later); "* ]] ||
+        fail "stderr: $stderr"
+    assert_nothing_created
 }
 
 @test "teardown removes the link and program pins and frees the programs" {

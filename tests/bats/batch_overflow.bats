@@ -30,7 +30,7 @@ assert_block_filter() { # BLOCK PROGRAM
 }
 
 @test "prewarm re-run over $NSLOTS slots in tc mode puts back lost qdiscs and filters and checks every answer" {
-    sn -q prewarm --slots "$NSLOTS" --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots "$NSLOTS" --prefix "$P" --tunnel "$TUNNEL"
     read -r ingress egress <<<"$(clsact_blocks "${P}0")"
     [[ -n $ingress && -n $egress ]] || fail "slot 0 has no clsact qdisc on shared blocks"
     assert_every_veth_on_blocks "$NSLOTS" "$ingress" "$egress"
@@ -66,7 +66,7 @@ assert_block_filter() { # BLOCK PROGRAM
 }
 
 @test "prewarm re-run over $NSLOTS slots exits 1 naming the shared egress filter the kernel refused in the batch's last part" {
-    sn -q prewarm --slots "$NSLOTS" --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots "$NSLOTS" --prefix "$P" --tunnel "$TUNNEL"
     read -r ingress egress <<<"$(clsact_blocks "${P}0")"
     [[ -n $egress ]] || fail "slot 0 has no clsact qdisc on shared blocks"
     # A foreign filter of another kind where the egress program goes: the

@@ -191,7 +191,7 @@ load helpers
 }
 
 @test "16 concurrent bind --any on 20 slots each get a distinct slot" {
-    sn -q prewarm --slots 20 --prefix "$P" --tunnel vxlan >/dev/null
+    sn -q prewarm --slots 20 --prefix "$P" --tunnel "$TUNNEL" >/dev/null
     pids=()
     for i in $(seq 1 16); do
         sn bind --any --vni "$((1000 + i))" >"$BATS_TEST_TMPDIR/any.$i" 2>&1 &

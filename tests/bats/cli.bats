@@ -34,7 +34,7 @@ load helpers
 }
 
 @test "-h on a subcommand touches nothing, whatever else is given" {
-    run sn prewarm --slots 2 --prefix "$P" --tunnel vxlan -h
+    run sn prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL" -h
     assert_status 0
     assert_output_has "Usage: slotnet"
     run sn teardown -h
@@ -105,7 +105,7 @@ EOF
 }
 
 @test "a restore tool that exits without reading its input is reported, not a death by SIGPIPE" {
-    sn -q prewarm --slots 1 --prefix "$P" --tunnel vxlan >/dev/null
+    sn -q prewarm --slots 1 --prefix "$P" --tunnel "$TUNNEL" >/dev/null
     # Stand-ins for the tools slotnet finds first, in /usr/sbin: save shows
     # nothing of slotnet's, so apply runs restore, which reads nothing.
     local fake=$BATS_TEST_TMPDIR/sbin t strace nsenter
@@ -132,7 +132,7 @@ EOF
 
 @test "SLOTNET_PIN_DIR sets the pin directory and --pin-dir overrides it" {
     envsn() { in_ns "$W" env SLOTNET_PIN_DIR="$1" "$SLOTNET" "${@:2}"; }
-    run envsn "$PIN" -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    run envsn "$PIN" -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL"
     assert_status 0
     [[ -e $PIN/config ]] || fail "nothing pinned in $PIN"
     assert_all_slots_whole 2
@@ -153,7 +153,7 @@ EOF
 }
 
 @test "-q silences information on stderr and -v adds per-phase timings" {
-    run --separate-stderr sn -v prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    run --separate-stderr sn -v prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL"
     assert_status 0
     [[ $stderr == *"slotnet: prewarm: tenth "*" ms/slot: netns "* ]] || fail "-v stderr: $stderr"
     run --separate-stderr sn -q teardown
@@ -188,7 +188,7 @@ EOF
     make -s -C "$REPO" install DESTDIR="$dest" PREFIX=/usr >/dev/null
     sbin=$dest/usr/sbin
 
-    run in_ns "$W" "$sbin/slotnet-prewarm" --pin-dir "$PIN" -q --slots 2 --prefix "$P" --tunnel vxlan
+    run in_ns "$W" "$sbin/slotnet-prewarm" --pin-dir "$PIN" -q --slots 2 --prefix "$P" --tunnel "$TUNNEL"
     assert_status 0
     assert_all_slots_whole 2
     # slotnet-dump --pin-dir X is slotnet --pin-dir X dump, also with -j and a slot.
@@ -216,13 +216,13 @@ EOF
     assert_output_has "statically linked"
     cp "$SLOTNET" "$BATS_TEST_TMPDIR/slotnet"
     run nsenter --net="/run/netns/$W" "$BATS_TEST_TMPDIR/slotnet" --pin-dir "$PIN" -q prewarm --slots 1 \
-        --prefix "$P" --tunnel vxlan
+        --prefix "$P" --tunnel "$TUNNEL"
     assert_status 0
     assert_all_slots_whole 1
 }
 
 @test "a batch line holding a NUL byte is refused whole, exit 2, naming the line" {
-    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel "$TUNNEL"
     sn -q bind 3 --vni 5 >/dev/null
     run --separate-stderr sn -b - < <(printf 'dump 3\nbind 3 --vni 7\0 --force\n')
     assert_status 2

@@ -15,9 +15,9 @@ teardown() {
     teardown_worker
 }
 
-# Eight VXLAN slots, slot 0 bound to VNI 4242.
+# Eight slots, slot 0 bound to VNI 4242.
 prewarm_and_bind() {
-    sn -q prewarm --slots 8 --prefix "$P" --tunnel vxlan --remote "$R_A" --outside "$OUTSIDE"
+    sn -q prewarm --slots 8 --prefix "$P" --tunnel "$TUNNEL" --remote "$R_A" --outside "$OUTSIDE"
     sn -q bind 0 --vni 4242 >/dev/null
 }
 
@@ -57,7 +57,7 @@ refused_by_every_command() { # MESSAGE-PART
     local before cmd
     local -a args
     before=$(snapshot)
-    for cmd in "prewarm --tunnel vxlan" "prewarm" "bind 1 --vni 7" "bind --any --vni 7" \
+    for cmd in "prewarm --tunnel $TUNNEL" "prewarm" "bind 1 --vni 7" "bind --any --vni 7" \
         "unbind 0" "dump" "dump 0" "rules --check" "rules --apply" "teardown"; do
         read -r -a args <<<"$cmd"
         run --separate-stderr sn "${args[@]}"
@@ -169,7 +169,7 @@ refused_by_every_command() { # MESSAGE-PART
 
 # Slot 0 bound to VNI 100 with a tenant endpoint that pings through it.
 bound_slot_with_tenant() {
-    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote "$R_A" --outside "$OUTSIDE"
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL" --remote "$R_A" --outside "$OUTSIDE"
     slot_inner_addr 0 10.200.0.1/24
     make_endpoint a "$R_A" 100 100.64.0.1 10.200.0.2/24
     sn -q bind 0 --vni 100 >/dev/null

@@ -4,10 +4,10 @@
 load helpers
 
 @test "dump prints the configuration and one row per slot" {
-    sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan --remote 198.51.100.7 --outside 10.66.0.0/24
+    sn -q prewarm --slots 3 --prefix "$P" --tunnel "$TUNNEL" --remote 198.51.100.7 --outside 10.66.0.0/24
     run --separate-stderr sn dump
     assert_status 0
-    expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel vxlan, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1, attach tc, underlay MTU 1500, guest MTU 1450" "configuration line"
+    expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel $TUNNEL, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1, attach tc, underlay MTU 1500, guest MTU 1450" "configuration line"
     # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
     expect_eq "$(echo ${lines[1]})" "SLOT NETNS OUTSIDE DUMMY_VNI VNI REMOTE STATE TX_PKTS TX_BYTES TX_DROPS RX_PKTS RX_BYTES RX_DROPS" "header"
     expect_eq "${#lines[@]}" 5 "number of lines"
@@ -20,11 +20,11 @@ load helpers
 }
 
 @test "dump -j gives the configuration and one object per slot" {
-    sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan --outside 10.66.0.0/24
+    sn -q prewarm --slots 3 --prefix "$P" --tunnel "$TUNNEL" --outside 10.66.0.0/24
     run --separate-stderr sn -j dump
     assert_status 0
     expect_eq "$(jq -c .config <<<"$output")" \
-        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"vxlan\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tc\",\"underlay_mtu\":1500,\"guest_mtu\":1450,\"abi_version\":5}" \
+        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"$TUNNEL\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tc\",\"underlay_mtu\":1500,\"guest_mtu\":1450,\"abi_version\":5}" \
         "config"
     expect_eq "$(jq '.slots | length' <<<"$output")" 3 "number of slots"
     no_drops='{"malformed":0,"not_ipv4":0,"spoof":0,"dest":0,"unbound":0,"vni":0,"remote":0,"hairpin":0}'
@@ -59,7 +59,7 @@ load helpers
 }
 
 @test "dump SLOT shows that slot alone" {
-    sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 3 --prefix "$P" --tunnel "$TUNNEL"
     run --separate-stderr sn -j dump 1
     assert_status 0
     expect_eq "$(jq -c '[.config.slots, (.slots | length), .slots[0].slot, .slots[0].netns, .slots[0].outside, .slots[0].dummy_vni]' <<<"$output")" \
@@ -74,7 +74,7 @@ load helpers
 }
 
 @test "dump whose output cannot be written exits 1 naming the error" {
-    sn -q prewarm --slots 1 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 1 --prefix "$P" --tunnel "$TUNNEL"
     dump_to_full() { sn dump >/dev/full; }
     run --separate-stderr dump_to_full
     assert_status 1
@@ -82,7 +82,7 @@ load helpers
 }
 
 @test "dump of a slot out of range exits 2 naming it and the range" {
-    sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 3 --prefix "$P" --tunnel "$TUNNEL"
     run --separate-stderr sn dump 3
     assert_status 2
     expect_eq "$stderr" "slotnet: dump: slot '3': out of range (3 slots prewarmed: 0..2)" "message"

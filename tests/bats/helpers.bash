@@ -29,6 +29,27 @@ DUMMY_VNI_BASE=16000000
 DEFAULT_REMOTE=192.0.2.1
 DEFAULT_OUTSIDE=100.64.0.0/16
 
+# The tunnel of the suite's slots and tenant endpoints: VXLAN by default
+# (this host's kernel has no Geneve), Geneve in the Linux 6.1 worker guest
+# (tests/run.sh runs the suites there with SN_TUNNEL=geneve).  OTHER_TUNNEL
+# is the one a conflicting re-run asks for.
+TUNNEL=${SN_TUNNEL:-vxlan}
+# shellcheck disable=SC2034 # OTHER_TUNNEL is read by the .bats files
+case $TUNNEL in
+    vxlan) TUNNEL_PORT=4789 OTHER_TUNNEL=geneve ;;
+    geneve) TUNNEL_PORT=6081 OTHER_TUNNEL=vxlan ;;
+    *) echo "SN_TUNNEL='$TUNNEL': expected vxlan or geneve" >&2; exit 1 ;;
+esac
+SLOT_MTU=1450 # tun0, br0 and tap0 on the default 1500-byte underlay
+
+# Linux 6.6 brought tcx; before it `--attach tcx` is refused.
+kernel_has_tcx() {
+    local major minor
+    IFS=. read -r major minor _ <<<"$(uname -r)"
+    ((major > 6 || (major == 6 && minor >= 6)))
+}
+skip_without_tcx() { kernel_has_tcx || skip "Linux $(uname -r) has no tcx (6.6 or later)"; }
+
 pick_names() {
     local c
     for c in b c d e f g h k m; do
@@ -234,10 +255,10 @@ assert_all_slots_whole() { # N
         printf '{"slot":%d,"links":' "$i"
         ip -n "$P$i" -j -d link show || printf '[]'
         printf '}\n'
-    done | jq -r --argjson base "$DUMMY_VNI_BASE" '
+    done | jq -r --argjson base "$DUMMY_VNI_BASE" --arg tunnel "$TUNNEL" '
         ([.links[] | "\(.ifname)=\(.linkinfo.info_kind // "-")\(if .ifname == "tun0" then ":\(.linkinfo.info_data.id)" else "" end)"]
          | sort | join(" ")) as $got
-        | "br0=bridge eth0=veth lo=- tap0=tun tun0=vxlan:\($base + .slot)" as $want
+        | "br0=bridge eth0=veth lo=- tap0=tun tun0=\($tunnel):\($base + .slot)" as $want
         | select($got != $want) | "slot \(.slot) holds \($got), expected \($want)"')
     [[ -z $bad ]] || fail "$(head -5 <<<"$bad")"
 }
@@ -271,11 +292,17 @@ assert_slot_anatomy() { # I [REMOTE] [OUTSIDE-CIDR]
     expect_eq "$(j '.[] | select(.ifname == "br0") |
         "\(.linkinfo.info_kind) mcast_snooping=\(.linkinfo.info_data.mcast_snooping) \(.flags | index("UP") != null)"')" \
         "bridge mcast_snooping=0 true" "slot $i: br0"
-    # tun0: VXLAN with the slot's dummy VNI, the configured remote, local = eth0's address, port 4789, in br0, up.
+    # tun0: the suite's tunnel with the slot's dummy VNI, the configured remote, its port, in br0, up;
+    # a VXLAN device also sends from eth0's address (Geneve has no local address).
+    local tun_local=-
+    [[ $TUNNEL == vxlan ]] && tun_local=$INSIDE_ADDR
     # shellcheck disable=SC2016 # $d is jq's own
     expect_eq "$(j '.[] | select(.ifname == "tun0") | .linkinfo.info_data as $d |
-        "\(.linkinfo.info_kind) id=\($d.id) remote=\($d.remote) local=\($d.local) port=\($d.port) master=\(.master) \(.flags | index("UP") != null)"')" \
-        "vxlan id=$((DUMMY_VNI_BASE + i)) remote=$remote local=$INSIDE_ADDR port=4789 master=br0 true" "slot $i: tun0"
+        "\(.linkinfo.info_kind) id=\($d.id) remote=\($d.remote) local=\($d.local // "-") port=\($d.port) master=\(.master) \(.flags | index("UP") != null)"')" \
+        "$TUNNEL id=$((DUMMY_VNI_BASE + i)) remote=$remote local=$tun_local port=$TUNNEL_PORT master=br0 true" "slot $i: tun0"
+    # MTUs on the default underlay: eth0 the underlay's, the rest 50 bytes less for the tunnel headers.
+    expect_eq "$(j '[.[] | select(.ifname != "lo") | "\(.ifname)=\(.mtu)"] | sort | join(" ")')" \
+        "br0=$SLOT_MTU eth0=1500 tap0=$SLOT_MTU tun0=$SLOT_MTU" "slot $i: MTUs"
     # tap0: a persistent tap (no owner process) in br0, administratively up.
     # shellcheck disable=SC2016 # $d is jq's own
     expect_eq "$(j '.[] | select(.ifname == "tap0") | .linkinfo.info_data as $d |
@@ -348,8 +375,8 @@ slot_json() { sn -j dump "$1" | jq -c '.slots[0]'; }
 # ---------------------------------------------------------------------------
 # Four prewarmed slots: bind.bats, batch.bats, dump.bats and attach.bats.
 
-# Four small VXLAN slots; the default remote is 192.0.2.1 ($DEFAULT_REMOTE).
-prewarm4() { sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan "$@" >/dev/null; }
+# Four small slots of the suite's tunnel; the default remote is 192.0.2.1 ($DEFAULT_REMOTE).
+prewarm4() { sn -q prewarm --slots 4 --prefix "$P" --tunnel "$TUNNEL" "$@" >/dev/null; }
 
 # "VNI REMOTE STATE" of slot I in `dump -j` (vni null while free).
 binding() { slot_json "$1" | jq -r '"\(.vni) \(.remote) \(.state)"'; }
@@ -392,8 +419,9 @@ link_stat() { # NS DEV FIELD
 # never taken for a slot) joined to the worker by a veth: the worker's end
 # "${P}u$NAME" holds UNDERLAY's /24 with host .254, the endpoint's end u0
 # holds UNDERLAY/24.  In the endpoint: a route to SLOT-OUTSIDE through the
-# worker, and vx0, a VXLAN device (id VNI, remote SLOT-OUTSIDE, local
-# UNDERLAY, port 4789, no learning) holding INNER (ADDR/LEN).  IPv6 is off
+# worker, and vx0, a tunnel device of the suite's kind ($TUNNEL; VNI,
+# remote SLOT-OUTSIDE; a VXLAN one also local UNDERLAY, port 4789, no
+# learning; a Geneve one port 6081) holding INNER (ADDR/LEN).  IPv6 is off
 # on every device made here, so nothing but the test's own traffic crosses
 # the tunnel.  The worker's teardown removes it all (every
 # name starts with P).
@@ -410,8 +438,12 @@ make_endpoint() { # NAME UNDERLAY VNI SLOT-OUTSIDE INNER
     ip -n "$W" link set "$wdev" up
     ip -n "$t" link set u0 up
     ip -n "$t" route add "$outside/32" via "$gw" dev u0
-    ip -n "$t" link add vx0 type vxlan id "$vni" remote "$outside" local "$under" \
-        dstport 4789 nolearning
+    if [[ $TUNNEL == vxlan ]]; then
+        ip -n "$t" link add vx0 type vxlan id "$vni" remote "$outside" local "$under" \
+            dstport 4789 nolearning
+    else
+        ip -n "$t" link add vx0 type geneve id "$vni" remote "$outside" dstport 6081
+    fi
     ip -n "$t" addr add "$inner" dev vx0
     ip -n "$t" link set vx0 up
 }

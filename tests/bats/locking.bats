@@ -48,7 +48,7 @@ wait_first_slot() { # JOB
 }
 
 @test "a second prewarm waits for the first, says so, and teardown then leaves nothing" {
-    sn_bg first prewarm --slots 300 --prefix "$P" --tunnel vxlan
+    sn_bg first prewarm --slots 300 --prefix "$P" --tunnel "$TUNNEL"
     wait_first_slot first
     run --separate-stderr sn prewarm --slots 308
     assert_status 0
@@ -67,7 +67,7 @@ wait_first_slot() { # JOB
 }
 
 @test "with --no-wait a locked pin directory fails at once, exit 1, naming the holder" {
-    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL"
     sn_bg grow prewarm --slots 300
     until [[ $(slot_count) -gt 2 || -e $BATS_TEST_TMPDIR/grow.rc ]]; do sleep 0.005; done
     [[ ! -e $BATS_TEST_TMPDIR/grow.rc ]] || fail "the prewarm ended before the test: $(bg_err grow)"
@@ -84,7 +84,7 @@ wait_first_slot() { # JOB
 }
 
 @test "rules --apply during a growing prewarm keeps its options and every slot gets the rules" {
-    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan --rules
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL" --rules
     sn_bg grow prewarm --slots 200
     until [[ $(slot_count) -gt 2 || -e $BATS_TEST_TMPDIR/grow.rc ]]; do sleep 0.005; done
     run --separate-stderr sn -q rules --apply --metadata-access allow
@@ -116,7 +116,7 @@ while not os.path.exists(sys.argv[4]):
 }
 
 @test "bind and unbind of a slot wait while its lock is held; other slots do not" {
-    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel "$TUNNEL"
     sn -q bind 1 --vni 11 >/dev/null
     mkdir -p /run/slotnet
     hold_slot_lock 1
@@ -143,7 +143,7 @@ while not os.path.exists(sys.argv[4]):
 # come meanwhile.  Without the slot lock the paused unbind's final delete
 # then removed the new binding, which nobody had scrubbed or reported.
 @test "an overlapping unbind never deletes the next tenant's binding" {
-    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel "$TUNNEL"
     sn -q bind 2 --vni 42 >/dev/null
     { in_ns "$W" strace -o /dev/null -e trace=setns -e inject=setns:delay_enter=1000000:when=2 \
         "$SLOTNET" --pin-dir "$PIN" -j unbind 2 >"$BATS_TEST_TMPDIR/u1.out" 2>"$BATS_TEST_TMPDIR/u1.err"

@@ -65,12 +65,12 @@ snmp() { # NS Ip|Icmp NAME
 
 @test "prewarm --underlay-mtu out of range or not a number exits 2 naming the value and makes nothing" {
     for v in 1329 65536 0 abc 1500.5 -1; do
-        run --separate-stderr sn prewarm --slots 2 --prefix "$P" --tunnel vxlan --underlay-mtu "$v"
+        run --separate-stderr sn prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL" --underlay-mtu "$v"
         assert_status 2
         [[ $stderr == "slotnet: prewarm: --underlay-mtu '$v': "* ]] || fail "$v: stderr: $stderr"
         assert_nothing_created
     done
-    run --separate-stderr sn prewarm --slots 2 --prefix "$P" --tunnel vxlan --underlay-mtu 1329
+    run --separate-stderr sn prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL" --underlay-mtu 1329
     expect_eq "$stderr" "slotnet: prewarm: --underlay-mtu '1329': out of range 1330..65535" "stderr for 1329"
 }
 
@@ -89,7 +89,7 @@ snmp() { # NS Ip|Icmp NAME
 }
 
 @test "dump SLOT with rules on shows the MAC and address the rule sets allow" {
-    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan --rules --vm-mac 02:aa:bb:cc:dd:0e --vm-addr 10.9.8.7
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL" --rules --vm-mac 02:aa:bb:cc:dd:0e --vm-addr 10.9.8.7
     expect_eq "$(sn -j dump 1 | jq -c '.slots[0] | [.netns_path, .tap, .guest_mtu, .guest_mac, .guest_addr]')" \
         "[\"/run/netns/${P}1\",\"tap0\",1450,\"02:aa:bb:cc:dd:0e\",\"10.9.8.7/32\"]" "dump -j 1"
     run sn dump 1
@@ -103,7 +103,7 @@ snmp() { # NS Ip|Icmp NAME
 # source, not fragmented on the underlay.
 full_size_crosses_whole() { # UNDERLAY-MTU
     local mtu=$1 guest=$(($1 - 50))
-    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote "$R_A" --outside "$OUTSIDE" \
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL" --remote "$R_A" --outside "$OUTSIDE" \
         --underlay-mtu "$mtu"
     slot_inner_addr 0 10.200.0.1/24
     make_endpoint a "$R_A" 100 "$O0" 10.200.0.2/24

@@ -45,7 +45,7 @@ EOF
 
 @test "-j output is valid JSON in UTF-8 whatever bytes the pin directory's name holds" {
     local dir="$PIN-$ODD_NAME" out=$BATS_TEST_TMPDIR/out
-    snw -j --pin-dir "$dir" prewarm --slots 1 --prefix "$P" --tunnel vxlan >"$out"
+    snw -j --pin-dir "$dir" prewarm --slots 1 --prefix "$P" --tunnel "$TUNNEL" >"$out"
     grep -qF "\"pin_dir\":\"$PIN-$ODD_JSON\"" "$out" ||
         fail "prewarm -j: pin_dir not written as expected: $(od -c "$out" | head -20)"
     assert_json_string "$out" "$dir" pin_dir

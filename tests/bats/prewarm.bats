@@ -5,7 +5,7 @@
 load helpers
 
 @test "prewarm of 300 slots creates every slot namespace, root veth, route and neighbour" {
-    run --separate-stderr sn -j prewarm --slots 300 --prefix "$P" --tunnel vxlan --remote 198.51.100.7
+    run --separate-stderr sn -j prewarm --slots 300 --prefix "$P" --tunnel "$TUNNEL" --remote 198.51.100.7
     assert_status 0
     expect_eq "$(jq -c '[keys_unsorted, .slots, .created, .pin_dir, (.ms | type)]' <<<"$output")" \
         "[[\"slots\",\"created\",\"repaired\",\"pin_dir\",\"ms\"],300,300,\"$PIN\",\"number\"]" "prewarm -j report"
@@ -27,7 +27,7 @@ load helpers
 }
 
 @test "prewarm prints one summary line and nothing on stderr with -q" {
-    run --separate-stderr sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    run --separate-stderr sn -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL"
     assert_status 0
     [[ $output =~ ^2\ slots\ ready\ \(2\ created,\ 0\ repaired\)\ in\ $PIN\ in\ [0-9]+\ ms$ ]] ||
         fail "unexpected summary: '$output'"
@@ -36,14 +36,14 @@ load helpers
 }
 
 @test "prewarm re-run with the same arguments changes nothing" {
-    sn -q prewarm --slots 50 --prefix "$P" --tunnel vxlan --remote 198.51.100.7
+    sn -q prewarm --slots 50 --prefix "$P" --tunnel "$TUNNEL" --remote 198.51.100.7
     inodes=$(slot_inodes)
     ifindexes=$(worker_ifindexes)
     routes=$(ip -n "$W" route show)
     neighbours=$(ip -n "$W" neigh show | sort)
     [[ $(wc -l <<<"$inodes") -eq 50 ]]
 
-    run --separate-stderr sn -j prewarm --slots 50 --prefix "$P" --tunnel vxlan --remote 198.51.100.7
+    run --separate-stderr sn -j prewarm --slots 50 --prefix "$P" --tunnel "$TUNNEL" --remote 198.51.100.7
     assert_status 0
     expect_eq "$(jq -c '[.slots, .created]' <<<"$output")" "[50,0]" "slots and created"
     expect_eq "$(slot_inodes)" "$inodes" "slot namespace inodes"
@@ -54,7 +54,7 @@ load helpers
 }
 
 @test "prewarm without --slots on existing state keeps the pinned count and changes nothing" {
-    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel "$TUNNEL"
     inodes=$(slot_inodes)
     run --separate-stderr sn -j prewarm
     assert_status 0
@@ -63,12 +63,12 @@ load helpers
 }
 
 @test "prewarm to twice the slots creates only the missing ones and leaves the old untouched" {
-    sn -q prewarm --slots 40 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 40 --prefix "$P" --tunnel "$TUNNEL"
     inodes=$(slot_inodes)
     ifindexes=$(worker_ifindexes)
     [[ $(wc -l <<<"$inodes") -eq 40 ]]
 
-    run --separate-stderr sn -j prewarm --slots 80 --prefix "$P" --tunnel vxlan
+    run --separate-stderr sn -j prewarm --slots 80 --prefix "$P" --tunnel "$TUNNEL"
     assert_status 0
     expect_eq "$(jq -c '[.slots, .created]' <<<"$output")" "[80,40]" "slots and created"
     # Old slots: same namespaces, same root veths (ifindexes).
@@ -83,7 +83,7 @@ load helpers
 }
 
 @test "prewarm re-run with only --slots inherits the pinned prefix, tunnel, remote and outside" {
-    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan --remote 198.51.100.9 --outside 10.77.0.0/24
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL" --remote 198.51.100.9 --outside 10.77.0.0/24
     run --separate-stderr sn prewarm --slots 3
     assert_status 0
     [[ $output == "3 slots ready (1 created, 0 repaired) in $PIN in "* ]] || fail "summary: $output"
@@ -91,12 +91,12 @@ load helpers
     assert_root_routes_and_neighbours 3 10.77.0.0/24
     assert_slot_anatomy 2 198.51.100.9 10.77.0.0/24
     expect_eq "$(sn -j dump | jq -c '.config | [.prefix, .tunnel, .remote, .outside]')" \
-        "[\"$P\",\"vxlan\",\"198.51.100.9\",\"10.77.0.0/24\"]" "pinned configuration"
+        "[\"$P\",\"$TUNNEL\",\"198.51.100.9\",\"10.77.0.0/24\"]" "pinned configuration"
 }
 
 @test "prewarm killed with SIGKILL midway leaves incomplete slots that a re-run completes" {
     # One worker, so chunks finish in order and the first one is done by the kill.
-    sn_background -q prewarm --slots 300 --prefix "$P" --tunnel vxlan --jobs 1
+    sn_background -q prewarm --slots 300 --prefix "$P" --tunnel "$TUNNEL" --jobs 1
     kill_prewarm_midway 100 300
     echo "# killed with $KILLED_AT namespaces and $(root_veth_count) root veths" >&3
     # What the killed run finished (whole chunks of 64) must survive the re-run untouched.
@@ -122,7 +122,7 @@ load helpers
 }
 
 @test "prewarm re-makes a slot whose namespace or root veth was removed by hand" {
-    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel "$TUNNEL"
     ip netns del "${P}1"
     ip -n "$W" link del "${P}2"
     ino3=$(stat -L -c %i "/run/netns/${P}3")
@@ -137,7 +137,7 @@ load helpers
 }
 
 @test "prewarm repairs broken bound slots, keeps their bindings and says so; traffic flows again" {
-    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan --remote 198.51.100.1 --outside 100.64.0.0/24
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel "$TUNNEL" --remote 198.51.100.1 --outside 100.64.0.0/24
     sn -q bind 1 --vni 100 >/dev/null
     sn -q bind 2 --vni 200 --remote 203.0.113.9 >/dev/null
     make_endpoint a 198.51.100.1 100 100.64.0.2 10.200.0.2/24
@@ -159,7 +159,7 @@ load helpers
 
 @test "prewarm refuses a link named like a slot that is not slotnet's, exit 1, and creates nothing" {
     ip -n "$W" link add "${P}5" type bridge
-    run --separate-stderr sn prewarm --slots 8 --prefix "$P" --tunnel vxlan
+    run --separate-stderr sn prewarm --slots 8 --prefix "$P" --tunnel "$TUNNEL"
     assert_status 1
     expect_eq "$stderr" "slotnet: prewarm: --prefix '$P': link ${P}5 has a slot's name but is not slotnet's (netdev group 0): rename or remove it" "stderr"
     expect_eq "$(compgen -G "/run/netns/$P*" | wc -l)" 0 "namespaces created"
@@ -168,7 +168,7 @@ load helpers
 }
 
 @test "prewarm leaves a foreign link that took a deleted slot's name alone and says so" {
-    sn -q prewarm --slots 8 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 8 --prefix "$P" --tunnel "$TUNNEL"
     ip -n "$W" link del "${P}7"
     ip -n "$W" link add "${P}7" type bridge
     run --separate-stderr sn prewarm
@@ -178,22 +178,22 @@ load helpers
 }
 
 @test "prewarm refuses a prefix whose slot names overlap another slotnet's, exit 2" {
-    snw -q --pin-dir "$PIN-other" prewarm --slots 2 --prefix "${P}ab" --tunnel vxlan --outside 10.88.0.0/24
+    snw -q --pin-dir "$PIN-other" prewarm --slots 2 --prefix "${P}ab" --tunnel "$TUNNEL" --outside 10.88.0.0/24
     for prefix in "${P}a" "${P}abc"; do
-        run --separate-stderr sn prewarm --slots 2 --prefix "$prefix" --tunnel vxlan
+        run --separate-stderr sn prewarm --slots 2 --prefix "$prefix" --tunnel "$TUNNEL"
         assert_status 2
         [[ $stderr == "slotnet: prewarm: --prefix '$prefix': link ${P}ab0 is another slotnet's, whose slot names overlap this prefix (netdev group "*"); choose another --prefix" ]] ||
             fail "$prefix: stderr: $stderr"
         [[ ! -e $PIN ]] || fail "$PIN was created"
     done
-    run sn -q prewarm --slots 2 --prefix "${P}o" --tunnel vxlan
+    run sn -q prewarm --slots 2 --prefix "${P}o" --tunnel "$TUNNEL"
     assert_status 0
 }
 
 @test "teardown and prewarm of pins without a configuration say nothing of missing state" {
     mkdir -p "$PIN"
     bpftool map create "$PIN/config" type array key 4 value 116 entries 1 name config
-    run --separate-stderr sn prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    run --separate-stderr sn prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL"
     assert_status 0
     expect_eq "$stderr" "" "prewarm's stderr"
     assert_all_slots_whole 2
@@ -207,7 +207,7 @@ load helpers
 }
 
 @test "prewarm sends nothing before a slot is bound" {
-    sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 3 --prefix "$P" --tunnel "$TUNNEL"
     # Long enough for IPv6 DAD/RS, IGMP/MLD reports or bridge queries to go out if any were on.
     sleep 3
     for i in 0 1 2; do
@@ -221,7 +221,7 @@ load helpers
 }
 
 @test "prewarm makes root veths that stay silent even if IPv6 is turned back on (addrgenmode none)" {
-    sn -q prewarm --slots 2 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL"
     # Hosts' network set-up often writes net.ipv6.conf.all.disable_ipv6; a change of
     # "all" reaches every device of the namespace, root veths included.
     nsenter --net="/run/netns/$W" sh -c 'echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 &&
@@ -236,7 +236,7 @@ load helpers
 }
 
 @test "prewarm given options that differ from the pinned configuration exits 2 naming each and changes nothing" {
-    sn -q prewarm --slots 5 --prefix "$P" --tunnel vxlan --remote 198.51.100.7 --outside 10.55.0.0/24
+    sn -q prewarm --slots 5 --prefix "$P" --tunnel "$TUNNEL" --remote 198.51.100.7 --outside 10.55.0.0/24
     inodes=$(slot_inodes)
     config=$(sn -j dump | jq -c .config)
 
@@ -247,9 +247,9 @@ load helpers
     assert_output_has "--remote 198.51.100.8 (pinned 198.51.100.7)"
     assert_output_lacks "--slots"
 
-    run sn prewarm --tunnel geneve --outside 10.56.0.0/24
+    run sn prewarm --tunnel "$OTHER_TUNNEL" --outside 10.56.0.0/24
     assert_status 2
-    assert_output_has "--tunnel geneve (pinned vxlan)"
+    assert_output_has "--tunnel $OTHER_TUNNEL (pinned $TUNNEL)"
     assert_output_has "--outside 10.56.0.0/24 (pinned 10.55.0.0/24)"
 
     expect_eq "$(slot_inodes)" "$inodes" "slot namespace inodes"
@@ -258,7 +258,7 @@ load helpers
 }
 
 @test "prewarm --slots smaller than pinned exits 2 and removes nothing" {
-    sn -q prewarm --slots 5 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 5 --prefix "$P" --tunnel "$TUNNEL"
     inodes=$(slot_inodes)
     run sn prewarm --slots 3
     assert_status 2
@@ -268,14 +268,27 @@ load helpers
     assert_all_slots_whole 5
 }
 
+# Whether the kernel can make a Geneve device (the worker's namespace tries).
+kernel_has_geneve() {
+    ip -n "$W" link add gprobe type geneve id 1 remote 192.0.2.1 2>/dev/null || return 1
+    ip -n "$W" link del gprobe
+}
+
+@test "prewarm without --tunnel makes Geneve tunnels on port 6081 where the kernel has Geneve" {
+    kernel_has_geneve || skip "this kernel has no Geneve"
+    sn -q prewarm --slots 2 --prefix "$P"
+    expect_eq "$(sn -j dump | jq -r .config.tunnel)" geneve "pinned tunnel"
+    for i in 0 1; do
+        expect_eq "$(ip -n "$P$i" -j -d link show tun0 | jq -r '.[0].linkinfo | "\(.info_kind) \(.info_data.id) \(.info_data.port)"')" \
+            "geneve $((DUMMY_VNI_BASE + i)) 6081" "slot $i: tun0"
+    done
+}
+
 @test "prewarm --tunnel geneve on a kernel without Geneve exits 1 naming CONFIG_GENEVE and --tunnel vxlan" {
-    if ip -n "$W" link add gprobe type geneve id 1 remote 192.0.2.1 2>/dev/null; then
-        ip -n "$W" link del gprobe
-        skip "this kernel has Geneve"
-    fi
-    for tunnel in "--tunnel geneve" ""; do # geneve is the default
+    ! kernel_has_geneve || skip "this kernel has Geneve"
+    for opt in "--tunnel geneve" ""; do # geneve is the default
         # shellcheck disable=SC2086 # the unquoted words are the arguments, one each
-        run sn prewarm --slots 2 --prefix "$P" $tunnel
+        run sn prewarm --slots 2 --prefix "$P" $opt
         assert_status 1
         assert_output_has "slotnet: prewarm: --tunnel geneve: this kernel has no Geneve"
         assert_output_has "CONFIG_GENEVE"
@@ -287,7 +300,7 @@ load helpers
 @test "prewarm accepts a prefix whose longest slot name is exactly 15 characters" {
     # P padded to 14 characters; slots 0..9 make names of 15.
     long=$P$(printf 'z%.0s' $(seq $((14 - ${#P}))))
-    run sn prewarm --slots 10 --prefix "$long" --tunnel vxlan
+    run sn prewarm --slots 10 --prefix "$long" --tunnel "$TUNNEL"
     assert_status 0
     [[ -e /run/netns/${long}9 ]] || fail "no namespace ${long}9"
     expect_eq "$(ip -n "$W" -j link show "${long}9" | jq -r '.[0].ifname')" "${long}9" "15-character root veth"

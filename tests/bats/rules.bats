@@ -2,7 +2,7 @@
 # slotnet rules: the root set in the throwaway worker namespace, the slot set
 # in every slot, and traffic from a stand-in VM.  The VM is a namespace
 # (P vm) whose veth end replaces a slot's tap0 on br0; the tenant endpoint is
-# make_endpoint's VXLAN peer.  Every address exists only inside namespaces
+# make_endpoint's tunnel peer.  Every address exists only inside namespaces
 # the test makes.
 load helpers
 
@@ -24,7 +24,7 @@ teardown() { teardown_worker; }
 rules_prewarm() { # N [OPTIONS...]
     local n=$1
     shift
-    sn -q prewarm --slots "$n" --prefix "$S" --tunnel vxlan --remote "$R_A" --outside "$OUTSIDE" "$@"
+    sn -q prewarm --slots "$n" --prefix "$S" --tunnel "$TUNNEL" --remote "$R_A" --outside "$OUTSIDE" "$@"
 }
 
 # slotnet's own lines (chains, their rules, the hooks) as TOOL-save prints them in NS, sorted.

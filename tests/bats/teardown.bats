@@ -4,7 +4,7 @@
 load helpers
 
 @test "teardown removes the slot namespaces, root veths, routes, neighbours and pins" {
-    sn -q prewarm --slots 20 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 20 --prefix "$P" --tunnel "$TUNNEL"
     assert_all_slots_whole 20
     run --separate-stderr sn teardown
     assert_status 0
@@ -21,10 +21,10 @@ load helpers
     # Two slotnet instances in one worker need prefixes whose names cannot
     # match each other (nor each other's PREFIX+ rules): ${P}a and ${P}o.
     local A=${P}a
-    sn -q prewarm --slots 5 --prefix "$A" --tunnel vxlan
+    sn -q prewarm --slots 5 --prefix "$A" --tunnel "$TUNNEL"
     # Another slotnet instance in the same worker: its own pin directory and prefix.
     other_pin="$PIN-other"
-    snw -q --pin-dir "$other_pin" prewarm --slots 3 --prefix "${P}o" --tunnel vxlan --outside 10.88.0.0/24
+    snw -q --pin-dir "$other_pin" prewarm --slots 3 --prefix "${P}o" --tunnel "$TUNNEL" --outside 10.88.0.0/24
     # A hand-made decoy of another prefix: a namespace with a veth to the worker, a route and a neighbour.
     ip netns add "${P}d0"
     ip -n "$W" link add "${P}d0" type veth peer name eth0 netns "${P}d0"
@@ -64,7 +64,7 @@ load helpers
 }
 
 @test "teardown twice exits 0 and the second says there is nothing to remove" {
-    sn -q prewarm --slots 3 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 3 --prefix "$P" --tunnel "$TUNNEL"
     run sn teardown
     assert_status 0
     assert_output_has "removed 3 slots"
@@ -82,7 +82,7 @@ load helpers
 }
 
 @test "teardown after a prewarm killed midway removes everything" {
-    sn_background -q prewarm --slots 300 --prefix "$P" --tunnel vxlan
+    sn_background -q prewarm --slots 300 --prefix "$P" --tunnel "$TUNNEL"
     kill_prewarm_midway 100 300
     echo "# killed with $KILLED_AT namespaces and $(root_veth_count) root veths" >&3
     [[ $(sn -j dump | jq '[.slots[] | select(.state == "incomplete")] | length') -gt 0 ]] ||
@@ -94,7 +94,7 @@ load helpers
 }
 
 @test "teardown deletes a renamed root veth with the rest of slotnet's group, in one request" {
-    sn -q prewarm --slots 600 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 600 --prefix "$P" --tunnel "$TUNNEL"
     ip -n "$W" link set "${P}3" down
     ip -n "$W" link set "${P}3" name "${P}r3"
     # Slot 3's namespace held open: its veth pair cannot go with the namespace,
@@ -111,7 +111,7 @@ load helpers
 }
 
 @test "teardown leaves a bridge named like a slot alone and says so" {
-    sn -q prewarm --slots 10 --prefix "$P" --tunnel vxlan
+    sn -q prewarm --slots 10 --prefix "$P" --tunnel "$TUNNEL"
     ip -n "$W" link del "${P}7"
     ip -n "$W" link add "${P}7" type bridge
     run --separate-stderr sn teardown
