@@ -97,6 +97,7 @@ in_guest() { # NAME COMMAND [SECONDS]
     [[ -s $seq ]] && n=$(<"$seq")
     n=$((n + 1))
     echo "$n" >"$seq"
+    GUEST_OUT=
     printf '%d %s\n' "$n" "$2" >&"${GUEST_FD[$name]}"
     wait_console "$name" "slotnet-vm: done $n " "${3:-30}" || return 1
     GUEST_OUT=$(awk -v run="slotnet-vm: run $n" -v done="slotnet-vm: done $n " '
@@ -140,12 +141,13 @@ stop_guests() {
 # Processes of this test's guests (tenant.sh, timeout, qemu), "PID CMD" each.
 guest_processes() { pgrep -af "$(guest_tag)" || true; }
 
-# ping from guest NAME: guest_pings_ok needs all 3 replies (within 5 s),
-# guest_pings_lost none of 2 (within 2 s).  Busybox ping.
+# ping from guest NAME: guest_pings_ok needs all 3 replies (within 6 s: the
+# first may wait for an ARP retry of up to a second), guest_pings_lost none
+# of 2 (within 2 s).  Busybox ping.
 guest_pings_ok() { # NAME ADDR [PING-OPTIONS...]
     local name=$1 addr=$2
     shift 2
-    in_guest "$name" "ping -q -c 3 -i 0.2 -W 2 -w 5 $* $addr" 15 || true
+    in_guest "$name" "ping -q -c 3 -i 0.2 -W 4 -w 6 $* $addr" 15 || true
     [[ $GUEST_OUT == *" 3 packets received"* ]] ||
         fail "ping $* $addr from guest $name: fewer than 3 replies: $GUEST_OUT"
 }

@@ -56,6 +56,8 @@ endpoint_rx() { # NS
 
     guest_pings_lost g "$TENANT_A"
     expect_eq "$(endpoint_rx "${P}a")" "0 0" "packets endpoint a received (u0, vx0) before bind"
+    # The guest's frames (its ARP requests) got as far as the slot's eth0.
+    (($(sn -j dump 0 | jq .slots[0].drops.tx.unbound) > 0)) || fail "no tx unbound drop counted: $(slot_json 0)"
 
     sn bind 0 --vni 100
     guest_pings_ok g "$TENANT_A"
