@@ -38,13 +38,6 @@ slot0_and_endpoint_a() {
     make_endpoint a "$R_A" 100 "$O0" 10.200.0.2/24
 }
 
-# Echo requests the IPv4 stack of namespace NS has received (Icmp InEchos).
-icmp_in_echos() { # NS
-    # shellcheck disable=SC2016 # the $s are awk's own
-    in_ns "$1" awk '$1 == "Icmp:" { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 }
-        else print $col["InEchos"] }' /proc/net/snmp
-}
-
 # A field of a slot's `dump -j` object (a jq path such as .drops.tx.unbound).
 slot_field() { sn -j dump "$1" | jq ".slots[0]$2"; }
 
@@ -133,9 +126,9 @@ slot_field() { sn -j dump "$1" | jq ".slots[0]$2"; }
     pings_ok "${P}1" 10.200.0.3
     # Counted as echo requests: slot 0's own ARP probes to a (its neighbour
     # entry going stale) may cross a's tunnel meanwhile, and rightly so.
-    a_echos=$(icmp_in_echos "${P}a")
+    a_echos=$(snmp "${P}a" Icmp InEchos)
     pings_lost "${P}1" 10.200.0.2
-    expect_eq "$(icmp_in_echos "${P}a")" "$a_echos" "echo requests endpoint a received from slot 1"
+    expect_eq "$(snmp "${P}a" Icmp InEchos)" "$a_echos" "echo requests endpoint a received from slot 1"
     pings_ok "${P}a" 10.200.0.1
     pings_ok "${P}b" 10.200.0.1
 }
@@ -179,11 +172,11 @@ slot_field() { sn -j dump "$1" | jq ".slots[0]$2"; }
     slot0_and_endpoint_a
     sn bind 0 --vni 100
     # From the inside address: forwarded with the outside address as source.
-    echos=$(icmp_in_echos "${P}a")
+    echos=$(snmp "${P}a" Icmp InEchos)
     pings_ok "${P}0" "$R_A" -I 169.254.1.2
-    (($(icmp_in_echos "${P}a") > echos)) || fail "endpoint a got none of the echo requests"
+    (($(snmp "${P}a" Icmp InEchos) > echos)) || fail "endpoint a got none of the echo requests"
     ip -n "${P}0" addr add 10.99.0.9/32 dev eth0
-    echos=$(icmp_in_echos "${P}a")
+    echos=$(snmp "${P}a" Icmp InEchos)
     eth0_tx=$(link_stat "${P}0" eth0 tx.packets)
     spoof=$(slot_field 0 .drops.tx.spoof)
     expect_eq "$spoof" 0 "spoof drops before the spoofed pings"
@@ -191,7 +184,7 @@ slot_field() { sn -j dump "$1" | jq ".slots[0]$2"; }
     sent=$(($(link_stat "${P}0" eth0 tx.packets) - eth0_tx))
     ((sent > 0)) || fail "slot 0's eth0 sent nothing"
     expect_eq "$(slot_field 0 .drops.tx.spoof)" "$sent" "spoof drops (= packets eth0 sent)"
-    expect_eq "$(icmp_in_echos "${P}a")" "$echos" "echo requests that reached endpoint a"
+    expect_eq "$(snmp "${P}a" Icmp InEchos)" "$echos" "echo requests that reached endpoint a"
 }
 
 @test "a tunnel packet entering with another VNI is dropped and counted as vni" {
@@ -227,18 +220,6 @@ slot_field() { sn -j dump "$1" | jq ".slots[0]$2"; }
     tcp_transfer "${P}a" "${P}0" 10.200.0.1 5
 }
 
-# Points slot I's tun0 at ADDR instead of R_A, behind slotnet's back: a
-# VXLAN device's default destination is its all-zeros FDB entry; a Geneve
-# device has one remote, changed in place (its VNI stays).
-tun0_sends_to() { # I ADDR
-    if [[ $TUNNEL == vxlan ]]; then
-        bridge -n "$P$1" fdb del 00:00:00:00:00:00 dev tun0 dst "$R_A"
-        bridge -n "$P$1" fdb append 00:00:00:00:00:00 dev tun0 dst "$2"
-    else
-        ip -n "$P$1" link set tun0 type geneve id $((DUMMY_VNI_BASE + $1)) remote "$2"
-    fi
-}
-
 # Slots 0 and 1, tenant addresses 10.200.0.1 and .2 on their bridges, both bound
 # to VNI 4242, each tunnel sending to the other's outside address (bind refuses
 # such a remote, so the tunnels' default destination is changed by hand): were
@@ -251,8 +232,8 @@ tun0_sends_to() { # I ADDR
     assert_status 2
     sn bind 0 --vni 4242
     sn bind 1 --vni 4242
-    tun0_sends_to 0 "$O1"
-    tun0_sends_to 1 "$O0"
+    tunnel_sends_to "${P}0" tun0 $((DUMMY_VNI_BASE + 0)) "$R_A" "$O1"
+    tunnel_sends_to "${P}1" tun0 $((DUMMY_VNI_BASE + 1)) "$R_A" "$O0"
     pings_lost "${P}0" 10.200.0.2
     pings_lost "${P}1" 10.200.0.1
     for i in 0 1; do

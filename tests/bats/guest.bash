@@ -159,14 +159,7 @@ guest_pings_lost() { # NAME ADDR [PING-OPTIONS...]
         fail "ping $* $addr from guest $name got replies: $GUEST_OUT"
 }
 
-# The IPv4 counter NAME (a column of the Ip: or Icmp: lines of
-# /proc/net/snmp) of namespace NS, or with guest_snmp of guest NAME.  It
-# duplicates mtu.bats's snmp for now (helpers.bash is edited elsewhere).
-# shellcheck disable=SC2016 # the $s are awk's own
-SNMP_AWK='$1 == t { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 } else print $col[name] }'
-snmp() { # NS Ip|Icmp NAME
-    in_ns "$1" awk -v t="$2:" -v name="$3" "$SNMP_AWK" /proc/net/snmp
-}
+# The IPv4 counter NAME of guest NAME, as snmp (helpers.bash) reads a namespace's.
 guest_snmp() { # NAME Ip|Icmp NAME
     in_guest "$1" "awk -v t=$2: -v name=$3 '$SNMP_AWK' /proc/net/snmp" || fail "guest $1: no $2 $3"
     echo "$GUEST_OUT"

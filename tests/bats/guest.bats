@@ -39,9 +39,9 @@ teardown() {
     teardown_worker
 }
 
-# Four VXLAN slots whose tunnels point at R_A, outside addresses in OUTSIDE.
+# Four slots whose tunnels point at R_A, outside addresses in OUTSIDE.
 guest_prewarm() {
-    sn -q prewarm --slots 4 --prefix "$P" --tunnel vxlan --remote "$R_A" --outside "$OUTSIDE" "$@"
+    sn -q prewarm --slots 4 --prefix "$P" --tunnel "$TUNNEL" --remote "$R_A" --outside "$OUTSIDE" "$@"
 }
 
 # Packets endpoint NS has received on its underlay and its tunnel: "U0 VX0".
@@ -138,8 +138,7 @@ endpoint_mac() { ip -n "$1" -j link show vx0 | jq -r '.[0].address'; }
         "$(slot_json 0 | jq -c '[.tap, .guest_mtu, .guest_mac, .guest_addr]')" "slot 1's VMM settings against slot 0's"
     # The tenant follows its guest: its tunnel now points at slot 1.
     ip -n "${P}a" route add "$O1/32" via "${R_A%.*}.254" dev u0
-    bridge -n "${P}a" fdb del 00:00:00:00:00:00 dev vx0 dst "$O0"
-    bridge -n "${P}a" fdb append 00:00:00:00:00:00 dev vx0 dst "$O1"
+    tunnel_sends_to "${P}a" vx0 100 "$O0" "$O1"
     sn bind 1 --vni 100
     boot_guest g1 1 "$(guest_mac 1)" "$GUEST_A/24"
     expect_eq "${GUEST_CONF[g1]}" "${GUEST_CONF[g0]}" "the guest's settings in slot 1 (tap, MAC, MTU, address)"

@@ -409,6 +409,14 @@ refused_unchanged() { # "ARGS" PART...
     expect_eq "$(sn -j dump)" "$before" "dump -j after the refused command"
 }
 
+# The IPv4 counter NAME (a column of the Ip: or Icmp: lines of
+# /proc/net/snmp) of namespace NS; SNMP_AWK reads it, for guests too.
+# shellcheck disable=SC2016 # the $s are awk's own
+SNMP_AWK='$1 == t { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 } else print $col[name] }'
+snmp() { # NS Ip|Icmp NAME
+    in_ns "$1" awk -v t="$2:" -v name="$3" "$SNMP_AWK" /proc/net/snmp
+}
+
 # A counter of a link: link_stat NS DEV rx.packets (stats64 field path).
 link_stat() { # NS DEV FIELD
     ip -n "$1" -s -j link show "$2" | jq ".[0].stats64.$3"
@@ -446,6 +454,18 @@ make_endpoint() { # NAME UNDERLAY VNI SLOT-OUTSIDE INNER
     fi
     ip -n "$t" addr add "$inner" dev vx0
     ip -n "$t" link set vx0 up
+}
+
+# Points tunnel DEV (VNI) of namespace NS at NEW instead of OLD, behind
+# slotnet's back: a VXLAN device's default destination is its all-zeros FDB
+# entry; a Geneve device has one remote, changed in place.
+tunnel_sends_to() { # NS DEV VNI OLD NEW
+    if [[ $TUNNEL == vxlan ]]; then
+        bridge -n "$1" fdb del 00:00:00:00:00:00 dev "$2" dst "$4"
+        bridge -n "$1" fdb append 00:00:00:00:00:00 dev "$2" dst "$5"
+    else
+        ip -n "$1" link set "$2" type geneve id "$3" remote "$5"
+    fi
 }
 
 # Gives slot I's bridge an inner address (the tenant network as the VM sees it).

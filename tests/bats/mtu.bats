@@ -18,13 +18,6 @@ slot_mtus() { # I
 }
 root_mtu() { ip -n "$W" -j link show "$P$1" | jq -r '.[0].mtu'; }
 
-# The IPv4 counter NAME (a column of the Ip: or Icmp: lines) of namespace NS.
-snmp() { # NS Ip|Icmp NAME
-    # shellcheck disable=SC2016 # the $s are awk's own
-    in_ns "$1" awk -v t="$2:" -v name="$3" '$1 == t { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 }
-        else print $col[name] }' /proc/net/snmp
-}
-
 @test "prewarm gives eth0 and the root veth 1500 and tun0, br0 and tap0 1450 by default, DF on the tunnel" {
     prewarm4
     for i in 0 3; do
