@@ -56,16 +56,8 @@ die() { echo "$prog: $*" >&2; exit 1; }
 
 pin_dir='' slotnet='' mac='' addr='' gw='' kernel='' initrd='' dry_run=0 slot=''
 if [[ -x $repo/build/slotnet ]]; then slotnet=$repo/build/slotnet; else slotnet=slotnet; fi
-is_mac() { [[ $1 =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]]; }
-is_ipv4() {
-    local IFS=. o
-    # shellcheck disable=SC2206 # splitting at the dots is the point
-    local -a a=($1)
-    [[ $1 =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || return 1
-    for o in "${a[@]}"; do ((10#$o <= 255)) || return 1; done
-}
-is_cidr() { [[ $1 == */* ]] && is_ipv4 "${1%/*}" && [[ ${1#*/} =~ ^([0-9]|[12][0-9]|3[0-2])$ ]]; }
-
+# shellcheck source=tests/vm/lib.sh
+. "$repo/tests/vm/lib.sh"
 while [[ $# -gt 0 ]]; do
     case $1 in
         -h | --help) usage; exit 0 ;;
@@ -75,10 +67,10 @@ while [[ $# -gt 0 ]]; do
             [[ $# -ge 2 ]] || usage_error "$1: needs a value" ;;&
         --pin-dir) pin_dir=$2 ;;
         --slotnet) slotnet=$2 ;;
-        --mac) is_mac "$2" || usage_error "--mac: '$2' is not a MAC address"; mac=$2 ;;
-        --addr) is_cidr "$2" || usage_error "--addr: '$2' is not an IPv4 address with a prefix length (A.B.C.D/LEN)"
+        --mac) vm_is_mac "$2" || usage_error "--mac: '$2' is not a MAC address"; mac=$2 ;;
+        --addr) vm_is_cidr "$2" || usage_error "--addr: '$2' is not an IPv4 address with a prefix length (A.B.C.D/LEN)"
             addr=$2 ;;
-        --gw) is_ipv4 "$2" || usage_error "--gw: '$2' is not an IPv4 address"; gw=$2 ;;
+        --gw) vm_is_ipv4 "$2" || usage_error "--gw: '$2' is not an IPv4 address"; gw=$2 ;;
         --kernel) [[ -r $2 ]] || usage_error "--kernel: '$2' is not a readable file"; kernel=$2 ;;
         --initrd) [[ -r $2 ]] || usage_error "--initrd: '$2' is not a readable file"; initrd=$2 ;;
         -*) usage_error "unknown option '$1'" ;;
@@ -90,10 +82,8 @@ done
 [[ -n $slot ]] || usage_error "no slot given"
 [[ $slot =~ ^[0-9]{1,9}$ ]] || usage_error "slot '$slot' is not a slot number"
 [[ $# -gt 0 ]] || set -- sh
-for w in "$@"; do
-    [[ -n $w && $w != *[\"$'\n']* ]] ||
-        usage_error "command word '$w': empty, or has a double quote or line break (it travels on the kernel command line)"
-done
+# The command's words travel on the kernel command line: checked before anything runs.
+vm_tenant_args "$mac" "" "$addr" "$gw" "$@"
 command -v "$slotnet" >/dev/null || usage_error "--slotnet: '$slotnet' is not a program"
 
 # The slot, as slotnet sees it (slotnet itself refuses a slot number out of
@@ -119,23 +109,11 @@ fi
 
 # The machine: the VM rig's microvm (virtio-mmio, serial console on stdio),
 # booting its kernel and initramfs unless told otherwise.
-# shellcheck source=tests/vm/lib.sh
-. "$repo/tests/vm/lib.sh"
 [[ -n $kernel ]] || { "$repo/tests/vm/kernel.sh"; kernel=$VM_KDIR/vmlinuz; }
 [[ -n $initrd ]] || initrd=$("$repo/tests/vm/initramfs.sh" tenant)
-args=quiet
-[[ -n $mac ]] && args+=" sn.mac=$mac"
-[[ -n $addr ]] && args+=" sn.addr=$addr"
-[[ -n $gw ]] && args+=" sn.gw=$gw"
-# The kernel hands the words after "--" to init; double quotes keep a word
-# with spaces whole.
-args+=" --"
-for w in "$@"; do
-    [[ $w == *" "* ]] && w="\"$w\""
-    args+=" $w"
-done
+vm_tenant_args "$mac" "" "$addr" "$gw" "$@"
 VM_MEM=${VM_MEM:-256} VM_CPUS=${VM_CPUS:-1}
-vm_qemu_cmd "$initrd" stdio "$args"
+vm_qemu_cmd "$initrd" stdio "$VM_TENANT_ARGS"
 for i in "${!VM_QEMU[@]}"; do
     [[ ${VM_QEMU[i]} == -kernel ]] && VM_QEMU[i + 1]=$kernel
 done

@@ -192,6 +192,28 @@ guest_full_size_crosses_whole() { # UNDERLAY-MTU
     guest_full_size_crosses_whole 9001
 }
 
+# scripts/vm-in-slot.sh ARG... must exit 2 with a message starting MESSAGE.
+vm_in_slot_refuses() { # MESSAGE ARG...
+    local msg=$1
+    shift
+    run --separate-stderr in_ns "$W" "$REPO/scripts/vm-in-slot.sh" --pin-dir "$PIN" "$@"
+    assert_status 2
+    # shellcheck disable=SC2154 # set by bats' run --separate-stderr
+    [[ $stderr == "vm-in-slot.sh: $msg"* ]] || fail "$*: stderr: $stderr"
+}
+
+@test "vm-in-slot.sh refuses a bad MAC, address, gateway, slot or command word: exit 2 naming it" {
+    guest_prewarm
+    vm_in_slot_refuses "--mac: '02:00:00:00:00' is not a MAC address" --mac 02:00:00:00:00 0
+    vm_in_slot_refuses "--addr: '10.200.0.300/24' is not an IPv4 address with a prefix length" \
+        --addr 10.200.0.300/24 0
+    vm_in_slot_refuses "--addr: '10.200.0.3' is not an IPv4 address with a prefix length" --addr 10.200.0.3 0
+    vm_in_slot_refuses "--gw: '10.200.0' is not an IPv4 address" --gw 10.200.0 0
+    vm_in_slot_refuses "slot 'x1' is not a slot number" x1
+    vm_in_slot_refuses "'1': one slot only" 0 1
+    vm_in_slot_refuses "command word 'a\"b': empty, or has a double quote or line break" 0 -- echo 'a"b'
+}
+
 # Runs last in this file: every guest an earlier test booted (start_guest
 # records each test's guest_tag) was stopped by that test's teardown, pass
 # or fail.

@@ -20,6 +20,41 @@ VM_PROG=${0##*/}
 vm_die() { echo "$VM_PROG: $*" >&2; exit 1; }
 vm_usage_error() { echo "$VM_PROG: $*" >&2; exit 2; }
 
+# The checks of a tenant VM's settings (tenant.sh, scripts/vm-in-slot.sh).
+vm_is_mac() { [[ $1 =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]]; }
+vm_is_ipv4() {
+    local IFS=. o
+    # shellcheck disable=SC2206 # splitting at the dots is the point
+    local -a a=($1)
+    [[ $1 =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || return 1
+    for o in "${a[@]}"; do ((10#$o <= 255)) || return 1; done
+}
+vm_is_cidr() { [[ $1 == */* ]] && vm_is_ipv4 "${1%/*}" && [[ ${1#*/} =~ ^([0-9]|[12][0-9]|3[0-2])$ ]]; }
+
+# The kernel command line of a tenant VM, in VM_TENANT_ARGS: the settings
+# init-tenant.sh reads (sn.mac=, sn.mtu=, sn.addr=, sn.gw=; empty ones left
+# out) and the command it runs, the words after "--", which the kernel hands
+# to init, splitting at spaces except inside double quotes.  Exits 2 on a
+# word the command line cannot carry, or a line too long.
+vm_tenant_args() { # MAC MTU ADDR GW WORD...
+    local w args=quiet
+    [[ -n $1 ]] && args+=" sn.mac=$1"
+    [[ -n $2 ]] && args+=" sn.mtu=$2"
+    [[ -n $3 ]] && args+=" sn.addr=$3"
+    [[ -n $4 ]] && args+=" sn.gw=$4"
+    shift 4
+    args+=" --"
+    for w in "$@"; do
+        [[ -n $w && $w != *[\"$'\n']* ]] ||
+            vm_usage_error "command word '$w': empty, or has a double quote or line break (it travels on the kernel command line)"
+        [[ $w == *" "* ]] && w="\"$w\""
+        args+=" $w"
+    done
+    ((${#args} <= 1500)) || vm_usage_error "the command is too long for the kernel command line (${#args} bytes)"
+    # shellcheck disable=SC2034 # the caller passes it to vm_qemu_cmd
+    VM_TENANT_ARGS=$args
+}
+
 # Runs COMMAND holding the rig's build lock, so that two rigs started at
 # once do not fetch or build the same files together.  In this shell, not a
 # subshell, so that the caller's traps cover COMMAND.

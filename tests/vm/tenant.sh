@@ -33,7 +33,7 @@ set -euo pipefail
 
 netns='' tap=tap0 net=1 mac='' host_mtu='' mtu='' addr='' gw='' limit=120 input=/dev/null
 uint() { [[ $2 =~ ^[0-9]{1,5}$ ]] || vm_usage_error "$1: '$2' is not a number"; }
-ipv4() { [[ $2 =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || vm_usage_error "$1: '$2' is not an IPv4 address"; }
+ipv4() { vm_is_ipv4 "$2" || vm_usage_error "$1: '$2' is not an IPv4 address"; }
 while [[ $# -gt 0 ]]; do
     [[ $1 == -- ]] && { shift; break; }
     [[ $1 == --no-net ]] && { net=0; shift; continue; }
@@ -44,11 +44,11 @@ while [[ $# -gt 0 ]]; do
         --tap) tap=$2
             [[ $tap =~ ^[A-Za-z0-9_.-]{1,15}$ ]] || vm_usage_error "--tap: '$tap' is not a device name" ;;
         --mac) mac=$2
-            [[ $mac =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]] || vm_usage_error "--mac: '$mac' is not a MAC address" ;;
+            vm_is_mac "$mac" || vm_usage_error "--mac: '$mac' is not a MAC address" ;;
         --host-mtu) host_mtu=$2; uint "$1" "$2" ;;
         --mtu) mtu=$2; uint "$1" "$2" ;;
-        --addr) addr=$2; ipv4 "$1" "${2%/*}"
-            [[ $2 =~ /([0-9]|[12][0-9]|3[0-2])$ ]] || vm_usage_error "--addr: '$2' has no prefix length /0../32" ;;
+        --addr) addr=$2
+            vm_is_cidr "$2" || vm_usage_error "--addr: '$2' is not an IPv4 address with a prefix length (A.B.C.D/LEN)" ;;
         --gw) gw=$2; ipv4 "$1" "$2" ;;
         --timeout) limit=$2; uint "$1" "$2" ;;
         --input) input=$2
@@ -58,29 +58,11 @@ while [[ $# -gt 0 ]]; do
     shift 2
 done
 [[ $# -gt 0 ]] || vm_usage_error "no command (tenant.sh [OPTIONS] -- COMMAND...)"
-for w in "$@"; do
-    [[ $w != *[\"$'\n']* && -n $w ]] ||
-        vm_usage_error "command word '$w': empty, or has a double quote or line break"
-done
-
-# The kernel passes the words after "--" to init, splitting at spaces except
-# inside double quotes, which it removes.
-words=
-for w in "$@"; do
-    [[ $w == *" "* ]] && w="\"$w\""
-    words+=" $w"
-done
-args=quiet
-[[ -n $mac ]] && args+=" sn.mac=$mac"
-[[ -n $mtu ]] && args+=" sn.mtu=$mtu"
-[[ -n $addr ]] && args+=" sn.addr=$addr"
-[[ -n $gw ]] && args+=" sn.gw=$gw"
-args+=" --$words"
-((${#args} <= 1500)) || vm_usage_error "the command is too long for the kernel command line (${#args} bytes)"
+vm_tenant_args "$mac" "$mtu" "$addr" "$gw" "$@"
 
 initrd=$("$(dirname "$0")/initramfs.sh" tenant)
 VM_MEM=${VM_MEM:-256} VM_CPUS=${VM_CPUS:-1}
-vm_qemu_cmd "$initrd" stdio "$args"
+vm_qemu_cmd "$initrd" stdio "$VM_TENANT_ARGS"
 if ((net)); then
     dev="virtio-net-device,netdev=n0"
     [[ -n $mac ]] && dev+=",mac=$mac"
