@@ -5,6 +5,7 @@
 load helpers
 
 @test "prewarm of 300 slots creates every slot namespace, root veth, route and neighbour" {
+    scale_test
     run --separate-stderr sn -j prewarm --slots 300 --prefix "$P" --tunnel "$TUNNEL" --remote 198.51.100.7
     assert_status 0
     expect_eq "$(jq -c '[keys_unsorted, .slots, .created, .pin_dir, (.ms | type)]' <<<"$output")" \
@@ -95,6 +96,7 @@ load helpers
 }
 
 @test "prewarm killed with SIGKILL midway leaves incomplete slots that a re-run completes" {
+    scale_test
     # One worker, so chunks finish in order and the first one is done by the kill.
     sn_background -q prewarm --slots 300 --prefix "$P" --tunnel "$TUNNEL" --jobs 1
     kill_prewarm_midway 100 300

@@ -169,6 +169,7 @@ vm_and_endpoint() {
 }
 
 @test "the root rule count is the same for 10 slots and for 500" {
+    scale_test
     rules_prewarm 10 --rules
     local ten
     ten=$(root_rule_count)
@@ -283,6 +284,7 @@ vm_and_endpoint() {
 }
 
 @test "apply killed midway converges when run again" {
+    scale_test
     rules_prewarm 120
     sn_background rules --apply
     local i

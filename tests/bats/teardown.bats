@@ -82,6 +82,7 @@ load helpers
 }
 
 @test "teardown after a prewarm killed midway removes everything" {
+    scale_test
     sn_background -q prewarm --slots 300 --prefix "$P" --tunnel "$TUNNEL"
     kill_prewarm_midway 100 300
     echo "# killed with $KILLED_AT namespaces and $(root_veth_count) root veths" >&3
@@ -94,6 +95,7 @@ load helpers
 }
 
 @test "teardown deletes a renamed root veth with the rest of slotnet's group, in one request" {
+    scale_test
     sn -q prewarm --slots 600 --prefix "$P" --tunnel "$TUNNEL"
     ip -n "$W" link set "${P}3" down
     ip -n "$W" link set "${P}3" name "${P}r3"
