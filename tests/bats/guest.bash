@@ -1,15 +1,16 @@
 # Real guests in slots, for guest.bats (load helpers first): the VM rig's
-# tenant VM (tests/vm/tenant.sh: Debian's 6.1 kernel, busybox, virtio-net
-# on the slot's tap) started as a VMM would start it, from `dump -j SLOT`,
-# running the rig's agent, which runs one command per line of its console.
+# tenant VM (Debian's 6.1 kernel, busybox, virtio-net on the slot's tap)
+# started as a VMM would start it, from `dump -j SLOT`, by
+# scripts/vm-in-slot.sh, running the rig's agent (tests/vm/init-tenant.sh),
+# which runs one command per line of its console.
 #
 # Guest NAME's files are in $BATS_TEST_TMPDIR: NAME.in (the fifo its console
 # reads), NAME.out (its console: the agent's lines and the commands' output),
-# NAME.err (the kernel's lines and tenant.sh's own).  Every wait is bounded;
+# NAME.err (vm-in-slot.sh's own lines and qemu's).  Every wait is bounded;
 # stop_guests (called by teardown, pass or fail) ends every guest the test
 # started, and waits until its qemu is gone.
 
-# Seconds a guest lives at most (tenant.sh --timeout kills it then), should
+# Seconds a guest lives at most (its timeout kills qemu then), should
 # a test's teardown never run; no test here takes nearly that long.
 GUEST_LIFE=240
 # Seconds to boot a guest as far as its agent (a few under TCG on an idle host).
@@ -19,24 +20,30 @@ declare -gA GUEST_PID=() GUEST_FD=() GUEST_CMD=() GUEST_CONF=() GUEST_MAC=()
 
 # Every guest of this test has a MAC starting with this: 02:5e and the test
 # process's pid in three bytes (pid_max is 2^22), unique among the tests alive
-# on this machine.  It is in the command lines of tenant.sh, timeout and qemu,
+# on this machine.  It is in the command lines of timeout, vm-in-slot.sh and qemu,
 # so that `pgrep -f "$(guest_tag)"` finds whatever of this test's guests runs.
 guest_tag() {
     printf '02:5e:%02x:%02x:%02x' $(($$ >> 16 & 255)) $(($$ >> 8 & 255)) $(($$ & 255))
 }
 guest_mac() { printf '%s:%02x\n' "$(guest_tag)" "$1"; } # N
 
-# Boots guest NAME in slot SLOT as a VMM does: in the namespace, on the tap
-# and with the MTU (virtio-net host_mtu) that `dump -j SLOT` gives, with MAC
+# Boots guest NAME in slot SLOT as a VMM does, with scripts/vm-in-slot.sh
+# (the worked example of the man pages): in the namespace, on the tap and
+# with the MTU (virtio-net host_mtu) that `dump -j SLOT` gives, with MAC
 # and address ADDR/LEN, running the agent; returns once it is started (see
-# guest_ready).  The tenant.sh command line goes to GUEST_CMD[NAME], the
-# guest's own settings (all but the namespace and the console) to GUEST_CONF[NAME].
+# guest_ready).  The command line goes to GUEST_CMD[NAME]; the qemu command
+# vm-in-slot.sh runs, but for the namespace, to GUEST_CONF[NAME]: all the
+# guest's own settings.
 start_guest() { # NAME SLOT MAC ADDR/LEN
-    local name=$1 slot=$2 mac=$3 addr=$4 js netns tap mtu fd fifo=$BATS_TEST_TMPDIR/$1.in
-    js=$(slot_json "$slot")
-    netns=$(jq -r .netns_path <<<"$js") tap=$(jq -r .tap <<<"$js") mtu=$(jq -r .guest_mtu <<<"$js")
-    [[ $netns == /run/netns/* && $tap != null && $mtu =~ ^[0-9]+$ ]] ||
-        fail "slot $slot: no netns_path, tap or guest_mtu in its dump: $js"
+    local name=$1 slot=$2 mac=$3 addr=$4 fd fifo=$BATS_TEST_TMPDIR/$1.in qemu
+    local -a cmd=(nsenter "--net=/run/netns/$W" "$REPO/scripts/vm-in-slot.sh" --slotnet "$SLOTNET"
+        --pin-dir "$PIN" --mac "$mac" --addr "$addr" "$slot" -- agent)
+    qemu=$(timeout 60 "${cmd[@]:0:${#cmd[@]}-3}" --dry-run "$slot" -- agent) ||
+        fail "vm-in-slot.sh --dry-run $slot failed: $qemu" || return
+    [[ $qemu == "nsenter --net=/run/netns/$P$slot qemu-system-x86_64 "* ]] ||
+        fail "vm-in-slot.sh $slot: not qemu in the slot's namespace: $qemu" || return
+    # shellcheck disable=SC2034 # read by guest.bats
+    GUEST_CONF[$name]=${qemu#"nsenter --net=/run/netns/$P$slot "}
     # For the last test of guest.bats, which checks after the others.
     printf '%s\n' "$(guest_tag)" >>"$BATS_RUN_TMPDIR/slotnet-guest-tags"
     mkfifo "$fifo"
@@ -45,14 +52,10 @@ start_guest() { # NAME SLOT MAC ADDR/LEN
     exec {fd}<>"$fifo"
     GUEST_FD[$name]=$fd
     GUEST_MAC[$name]=$mac
-    local -a conf=(--tap "$tap" --mac "$mac" --host-mtu "$mtu" --addr "$addr")
-    local -a cmd=("$REPO/tests/vm/tenant.sh" --netns "${netns#/run/netns/}" "${conf[@]}"
-        --timeout "$GUEST_LIFE" --input "$fifo" -- agent)
-    # shellcheck disable=SC2034 # read by guest.bats
-    GUEST_CONF[$name]="${conf[*]}"
     GUEST_CMD[$name]="${cmd[*]}"
     # Not holding bats' fd 3, so that bats never waits for a guest.
-    "${cmd[@]}" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
+    timeout -k 2 "$GUEST_LIFE" "${cmd[@]}" <"$fifo" >"$BATS_TEST_TMPDIR/$name.out" \
+        2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
     GUEST_PID[$name]=$!
 }
 
@@ -81,7 +84,7 @@ wait_console() { # NAME LINE SECONDS
     done
     grep -q -- "^$line" "$out" 2>/dev/null && return 0
     {
-        echo "guest $name: no '$line' on its console within $3 s (tenant.sh ${GUEST_CMD[$name]})"
+        echo "guest $name: no '$line' on its console within $3 s (${GUEST_CMD[$name]})"
         echo "--- its console:"; tail -15 "$out"
         echo "--- its stderr:"; tail -15 "$BATS_TEST_TMPDIR/$name.err"
     } >&2
@@ -100,16 +103,20 @@ in_guest() { # NAME COMMAND [SECONDS]
     GUEST_OUT=
     printf '%d %s\n' "$n" "$2" >&"${GUEST_FD[$name]}"
     wait_console "$name" "slotnet-vm: done $n " "${3:-30}" || return 1
+    # The console ends its lines in CR LF, and has the kernel's lines too
+    # ("[    1.234567] ..."), which are not the command's.
     GUEST_OUT=$(awk -v run="slotnet-vm: run $n" -v done="slotnet-vm: done $n " '
+        { sub(/\r$/, "") }
         $0 == run { on = 1; next }
         index($0, done) == 1 { exit }
-        on' "$BATS_TEST_TMPDIR/$name.out")
+        on && !/^\[ *[0-9]+\.[0-9]+\] /' "$BATS_TEST_TMPDIR/$name.out")
     n=$(grep "^slotnet-vm: done $n " "$BATS_TEST_TMPDIR/$name.out")
+    n=${n%$'\r'}
     return "${n##* }"
 }
 
-# Ends guest NAME: its console's input closed, tenant.sh told to stop (it
-# ends its qemu and waits for it), killed if it has not within 10 s; then
+# Ends guest NAME: its console's input closed, its timeout told to stop
+# (it passes that on to qemu), killed if it has not ended within 10 s; then
 # whatever still runs of it (matched by the test's guest_tag) killed.
 stop_guest() { # NAME
     local name=$1 pid=${GUEST_PID[$1]:-} fd=${GUEST_FD[$1]:-} i p
@@ -126,7 +133,7 @@ stop_guest() { # NAME
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     unset "GUEST_PID[$name]"
-    # Only after tenant.sh was killed outright: its timeout and qemu.
+    # Only after its timeout was killed outright: qemu.
     for p in $(pgrep -f "sn.mac=${GUEST_MAC[$name]}" || true); do
         kill -9 "$p" 2>/dev/null || true
     done
@@ -138,7 +145,7 @@ stop_guests() {
     for name in "${!GUEST_PID[@]}"; do stop_guest "$name"; done
 }
 
-# Processes of this test's guests (tenant.sh, timeout, qemu), "PID CMD" each.
+# Processes of this test's guests (timeout, qemu), "PID CMD" each.
 guest_processes() { pgrep -af "$(guest_tag)" || true; }
 
 # ping from guest NAME: guest_pings_ok needs all 3 replies (within 6 s: the

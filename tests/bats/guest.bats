@@ -141,7 +141,7 @@ endpoint_mac() { ip -n "$1" -j link show vx0 | jq -r '.[0].address'; }
     tunnel_sends_to "${P}a" vx0 100 "$O0" "$O1"
     sn bind 1 --vni 100
     boot_guest g1 1 "$(guest_mac 1)" "$GUEST_A/24"
-    expect_eq "${GUEST_CONF[g1]}" "${GUEST_CONF[g0]}" "the guest's settings in slot 1 (tap, MAC, MTU, address)"
+    expect_eq "${GUEST_CONF[g1]}" "${GUEST_CONF[g0]}" "the qemu command for slot 1 but its namespace (tap, MAC, MTU, address, kernel)"
     guest_pings_ok g1 "$TENANT_A"
     pings_ok "${P}a" "$GUEST_A"
 }
@@ -217,7 +217,7 @@ vm_in_slot_refuses() { # MESSAGE ARG...
 # Runs last in this file: every guest an earlier test booted (start_guest
 # records each test's guest_tag) was stopped by that test's teardown, pass
 # or fail.
-@test "teardown stops every guest its test booted: no tenant.sh or qemu of an earlier test runs" {
+@test "teardown stops every guest its test booted: no qemu of an earlier test runs" {
     tags=$BATS_RUN_TMPDIR/slotnet-guest-tags
     [[ -s $tags ]] || skip "no earlier test of this run booted a guest"
     left=""
