@@ -1,4 +1,5 @@
-# Real guests in slots, for guest.bats (load helpers first): the VM rig's
+# Real guests in slots, for guest.bats (load helpers first; its setup_file
+# makes the kernel and initramfs, GUEST_INITRD): the VM rig's
 # tenant VM (Debian's 6.1 kernel, busybox, virtio-net on the slot's tap)
 # started as a VMM would start it, from `dump -j SLOT`, by
 # scripts/vm-in-slot.sh, running the rig's agent (tests/vm/init-tenant.sh),
@@ -37,7 +38,8 @@ guest_mac() { printf '%s:%02x\n' "$(guest_tag)" "$1"; } # N
 start_guest() { # NAME SLOT MAC ADDR/LEN
     local name=$1 slot=$2 mac=$3 addr=$4 fd fifo=$BATS_TEST_TMPDIR/$1.in qemu
     local -a cmd=(nsenter "--net=/run/netns/$W" "$REPO/scripts/vm-in-slot.sh" --slotnet "$SLOTNET"
-        --pin-dir "$PIN" --mac "$mac" --addr "$addr" "$slot" -- agent)
+        --pin-dir "$PIN" --kernel "$REPO/build/vm/kernel/vmlinuz" --initrd "$GUEST_INITRD"
+        --mac "$mac" --addr "$addr" "$slot" -- agent)
     qemu=$(timeout 60 "${cmd[@]:0:${#cmd[@]}-3}" --dry-run "$slot" -- agent) ||
         fail "vm-in-slot.sh --dry-run $slot failed: $qemu" || return
     [[ $qemu == "nsenter --net=/run/netns/$P$slot qemu-system-x86_64 "* ]] ||

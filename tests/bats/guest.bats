@@ -30,6 +30,15 @@ O1=100.64.0.2 # slot 1's
 TENANT_A=10.200.0.2 GUEST_A=10.200.0.3
 TENANT_B=10.200.0.4 GUEST_B=10.200.0.5
 
+# The guests' kernel and initramfs, fetched and built here, in this host's
+# namespace: the tests run vm-in-slot.sh inside the worker's, which has no
+# way out to fetch anything.
+setup_file() {
+    "$REPO/tests/vm/kernel.sh"
+    GUEST_INITRD=$("$REPO/tests/vm/initramfs.sh" tenant)
+    export GUEST_INITRD
+}
+
 teardown() {
     stop_guests
     if [[ -n ${TCP_PID:-} ]]; then
