@@ -23,7 +23,9 @@
 #  12. tests/vm/bats-in-guest.sh the bats suites of prewarm, bind, dump,
 #                                attach, MTUs, rules, teardown and the data path
 #                                again, in that 6.1 guest, with every tunnel
-#                                Geneve (`make check-kernel`: all of them)
+#                                Geneve (`make check-kernel`: all of them);
+#                                it runs beside the others from the start and
+#                                is shown in its turn
 #  13. scripts/lint.sh           shellcheck, cppcheck and mandoc -Tlint, one
 #                                test each (`make lint` alone)
 # then prints exactly one last line, "N passed, N failed", summing every
@@ -42,7 +44,17 @@ passed=0
 failed=0
 skipped=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+bg_pids=()
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+    local p
+    # A suite started early (start_suite) ends with the run, whatever ended it.
+    for p in ${bg_pids[@]+"${bg_pids[@]}"}; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # Reads one suite's output on stdin, echoes it through, counts its TAP lines.
 count_tap() { # SUITE-EXIT-STATUS-FILE
@@ -83,6 +95,32 @@ run_suite() { # NAME COMMAND...
     count_tap "$tmp/status" < <("$@" 2>&1; echo $? >"$tmp/status")
 }
 
+# start_suite TAG COMMAND...: starts a suite now, in the background, its
+# output kept; finish_suite TAG NAME shows and counts it, in its turn in the
+# stream, once it has ended.
+start_suite() { # TAG COMMAND...
+    local tag=$1
+    shift
+    echo "$*" >"$tmp/$tag.cmd"
+    if ! command -v "$1" >/dev/null 2>&1; then
+        echo "# $1: not found (build it first: make)" >"$tmp/$tag.out"
+        return
+    fi
+    { "$@" >"$tmp/$tag.out" 2>&1; echo $? >"$tmp/$tag.status"; } &
+    bg_pids+=($!)
+    echo $! >"$tmp/$tag.pid"
+}
+finish_suite() { # TAG NAME
+    echo "# --- $2: $(cat "$tmp/$1.cmd")"
+    [[ -e $tmp/$1.pid ]] && wait "$(cat "$tmp/$1.pid")" 2>/dev/null
+    count_tap "$tmp/$1.status" <"$tmp/$1.out"
+}
+
+# The 6.1 guest's suites take longest, on the guest's CPUs, a TCG emulation
+# that leaves the host's suites (mostly one process at a time) room beside
+# it: they run from the start, and are shown and counted in their turn.
+start_suite kernel61 tests/vm/bats-in-guest.sh
+
 run_suite "unit: parsing and validation" build/test_parse
 run_suite "unit: netlink messages and answers" build/test_nl
 run_suite "unit: netlink request batches" build/test_rt
@@ -100,7 +138,7 @@ run_suite "unit: data-path packet fixtures" unshare --net build/test_datapath
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300} \
     run_suite "bats: integration" bats --tap --timing --print-output-on-failure tests/bats
 run_suite "vm rig: Linux 6.1 worker guest and a tenant VM" tests/vm/selftest.sh
-run_suite "bats on Linux 6.1 with Geneve (the 6.1 worker guest)" tests/vm/bats-in-guest.sh
+finish_suite kernel61 "bats on Linux 6.1 with Geneve (the 6.1 worker guest)"
 run_suite "lint: shellcheck, cppcheck, mandoc" scripts/lint.sh
 
 # A skipped test passed nothing: it is counted apart, in a comment.
