@@ -25,9 +25,9 @@ vm_is_mac() { [[ $1 =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]]; }
 vm_is_ipv4() {
     local IFS=. o
     # shellcheck disable=SC2206 # splitting at the dots is the point
-    local -a a=($1)
+    local -a octets=($1)
     [[ $1 =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || return 1
-    for o in "${a[@]}"; do ((10#$o <= 255)) || return 1; done
+    for o in "${octets[@]}"; do ((10#$o <= 255)) || return 1; done
 }
 vm_is_cidr() { [[ $1 == */* ]] && vm_is_ipv4 "${1%/*}" && [[ ${1#*/} =~ ^([0-9]|[12][0-9]|3[0-2])$ ]]; }
 
