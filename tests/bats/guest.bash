@@ -179,37 +179,12 @@ guest_snmp() { # NAME Ip|Icmp NAME
 # arrived (busybox sha256sum in the guest, sha256sum here) is that of what
 # was sent.  Every socket wait is bounded (30 s), the guest's nc by timeout.
 guest_tcp_to_tenant() { # NAME NS TENANT-ADDR MBYTES
-    local name=$1 ns=$2 addr=$3 mb=$4 dir i sent rc=0
+    local name=$1 ns=$2 addr=$3 mb=$4 dir sent rc=0
     dir=$(mktemp -d "$BATS_TEST_TMPDIR/tcp.XXXXXX")
     in_guest "$name" "dd if=/dev/urandom of=/tmp/up bs=65536 count=$((mb * 16)) 2>/dev/null && sha256sum /tmp/up" 60 ||
         fail "guest $name: could not make $mb MB to send: $GUEST_OUT" || return
     sent=${GUEST_OUT%% *}
-    in_ns "$ns" python3 -c '
-import socket, sys
-addr, out, ready = sys.argv[1], sys.argv[2], sys.argv[3]
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((addr, 5001))
-s.listen(1)
-s.settimeout(30)
-open(ready, "w").close()
-c, _ = s.accept()
-c.settimeout(30)
-with open(out, "wb") as f:
-    while True:
-        b = c.recv(1 << 16)
-        if not b:
-            break
-        f.write(b)
-c.close()
-' "$addr" "$dir/received" "$dir/ready" 3>&- &
-    TCP_PID=$!
-    for ((i = 0; i < 1000; i++)); do
-        [[ -e $dir/ready ]] && break
-        kill -0 "$TCP_PID" 2>/dev/null || break
-        sleep 0.01
-    done
-    [[ -e $dir/ready ]] || fail "the receiver in $ns did not start listening on $addr:5001" || rc=1
+    tcp_receiver_start "$ns" "$addr" "$dir/received" || rc=1
     if ((rc == 0)); then
         in_guest "$name" "timeout 60 nc $addr 5001 </tmp/up; rm /tmp/up" 90 ||
             fail "guest $name: nc to $addr:5001 failed: $GUEST_OUT" || rc=1

@@ -497,15 +497,13 @@ pings_lost() { # NS ADDR [PING-OPTIONS...]
     return 0
 }
 
-# tcp_transfer FROM-NS TO-NS ADDR MBYTES: MBYTES of random data sent over one
-# TCP connection from FROM-NS to ADDR:5001, listened on in TO-NS; fails
-# unless what arrived has the same SHA-256 as what was sent.  Every socket
-# wait is bounded (30 s), so a broken path fails rather than hangs.
-tcp_transfer() { # FROM-NS TO-NS ADDR MBYTES
-    local from=$1 to=$2 addr=$3 mb=$4 dir i rc=0
-    dir=$(mktemp -d "$BATS_TEST_TMPDIR/tcp.XXXXXX")
-    head -c "$((mb << 20))" /dev/urandom >"$dir/sent"
-    in_ns "$to" python3 -c '
+# Starts, in the background (TCP_PID), a receiver in namespace NS that
+# accepts one TCP connection on ADDR:5001 and writes what arrives to OUT;
+# returns once it listens.  Every socket wait is bounded (30 s), so a broken
+# path fails rather than hangs.
+tcp_receiver_start() { # NS ADDR OUT
+    local ns=$1 addr=$2 out=$3 ready=$3.ready i
+    in_ns "$ns" python3 -c '
 import socket, sys
 addr, out, ready = sys.argv[1], sys.argv[2], sys.argv[3]
 s = socket.socket()
@@ -523,14 +521,24 @@ with open(out, "wb") as f:
             break
         f.write(b)
 c.close()
-' "$addr" "$dir/received" "$dir/ready" &
+' "$addr" "$out" "$ready" 3>&- &
     TCP_PID=$!
     for ((i = 0; i < 1000; i++)); do
-        [[ -e $dir/ready ]] && break
+        [[ -e $ready ]] && return 0
         kill -0 "$TCP_PID" 2>/dev/null || break
         sleep 0.01
     done
-    [[ -e $dir/ready ]] || fail "the receiver in $to did not start listening on $addr:5001" || rc=1
+    [[ -e $ready ]] || fail "the receiver in $ns did not start listening on $addr:5001"
+}
+
+# tcp_transfer FROM-NS TO-NS ADDR MBYTES: MBYTES of random data sent over one
+# TCP connection from FROM-NS to ADDR:5001, listened on in TO-NS; fails
+# unless what arrived has the same SHA-256 as what was sent.
+tcp_transfer() { # FROM-NS TO-NS ADDR MBYTES
+    local from=$1 to=$2 addr=$3 mb=$4 dir rc=0
+    dir=$(mktemp -d "$BATS_TEST_TMPDIR/tcp.XXXXXX")
+    head -c "$((mb << 20))" /dev/urandom >"$dir/sent"
+    tcp_receiver_start "$to" "$addr" "$dir/received" || rc=1
     if ((rc == 0)); then
         in_ns "$from" python3 -c '
 import socket, sys
