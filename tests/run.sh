@@ -29,7 +29,7 @@
 #  13. scripts/lint.sh           shellcheck, cppcheck and mandoc -Tlint, one
 #                                test each (`make lint` alone)
 # then prints exactly one last line, "N passed, N failed", summing every
-# suite's TAP "ok" and "not ok" lines (an "ok ... # skip" is neither: the
+# suite's TAP "ok" and "not ok" lines (an "ok ... # SKIP" is neither: the
 # line before says how many were skipped).  A suite that is missing, crashes, or
 # reports fewer tests than its plan counts as one failure more.  Exits 1 if
 # anything failed.
@@ -62,7 +62,7 @@ count_tap() { # SUITE-EXIT-STATUS-FILE
     while IFS= read -r line; do
         printf '%s\n' "$line"
         case $line in
-            "ok "*" # skip"*) skipped=$((skipped + 1)) seen=$((seen + 1)) ;;
+            "ok "*" # "[Ss][Kk][Ii][Pp]*) skipped=$((skipped + 1)) seen=$((seen + 1)) ;;
             "ok "*) passed=$((passed + 1)) seen=$((seen + 1)) ;;
             "not ok "*) failed=$((failed + 1)) seen=$((seen + 1)) ;;
             1..*) [[ -z $plan ]] && plan=${line#1..} ;;
@@ -106,13 +106,20 @@ start_suite() { # TAG COMMAND...
         echo "# $1: not found (build it first: make)" >"$tmp/$tag.out"
         return
     fi
-    { "$@" >"$tmp/$tag.out" 2>&1; echo $? >"$tmp/$tag.status"; } &
+    # The command itself in the background, no subshell between: the EXIT
+    # trap's kill reaches it (and its own traps end its guests).
+    "$@" >"$tmp/$tag.out" 2>&1 &
     bg_pids+=($!)
     echo $! >"$tmp/$tag.pid"
 }
 finish_suite() { # TAG NAME
+    local status
     echo "# --- $2: $(cat "$tmp/$1.cmd")"
-    [[ -e $tmp/$1.pid ]] && wait "$(cat "$tmp/$1.pid")" 2>/dev/null
+    if [[ -e $tmp/$1.pid ]]; then
+        wait "$(cat "$tmp/$1.pid")"
+        status=$?
+        echo "$status" >"$tmp/$1.status"
+    fi
     count_tap "$tmp/$1.status" <"$tmp/$1.out"
 }
 
