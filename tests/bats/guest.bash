@@ -1,5 +1,5 @@
 # Real guests in slots, for guest.bats (load helpers first; its setup_file
-# makes the kernel and initramfs, GUEST_INITRD): the VM rig's
+# makes the kernel and initramfs, GUEST_KERNEL and GUEST_INITRD): the VM rig's
 # tenant VM (Debian's 6.1 kernel, busybox, virtio-net on the slot's tap)
 # started as a VMM would start it, from `dump -j SLOT`, by
 # scripts/vm-in-slot.sh, running the rig's agent (tests/vm/init-tenant.sh),
@@ -38,14 +38,17 @@ guest_mac() { printf '%s:%02x\n' "$(guest_tag)" "$1"; } # N
 start_guest() { # NAME SLOT MAC ADDR/LEN
     local name=$1 slot=$2 mac=$3 addr=$4 fd fifo=$BATS_TEST_TMPDIR/$1.in qemu
     local -a cmd=(nsenter "--net=/run/netns/$W" "$REPO/scripts/vm-in-slot.sh" --slotnet "$SLOTNET"
-        --pin-dir "$PIN" --kernel "$REPO/build/vm/kernel/vmlinuz" --initrd "$GUEST_INITRD"
+        --pin-dir "$PIN" --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD"
         --mac "$mac" --addr "$addr" "$slot" -- agent)
     qemu=$(timeout 60 "${cmd[@]:0:${#cmd[@]}-3}" --dry-run "$slot" -- agent) ||
         fail "vm-in-slot.sh --dry-run $slot failed: $qemu" || return
     [[ $qemu == "nsenter --net=/run/netns/$P$slot qemu-system-x86_64 "* ]] ||
         fail "vm-in-slot.sh $slot: not qemu in the slot's namespace: $qemu" || return
+    # (tsc_early_khz is this host's CPU clock, read at each boot: not a setting.)
+    qemu=${qemu#"nsenter --net=/run/netns/$P$slot "}
+    [[ $qemu =~ tsc_early_khz=[0-9]+\  ]] && qemu=${qemu/"${BASH_REMATCH[0]}"/}
     # shellcheck disable=SC2034 # read by guest.bats
-    GUEST_CONF[$name]=${qemu#"nsenter --net=/run/netns/$P$slot "}
+    GUEST_CONF[$name]=$qemu
     # For the last test of guest.bats, which checks after the others.
     printf '%s\n' "$(guest_tag)" >>"$BATS_RUN_TMPDIR/slotnet-guest-tags"
     mkfifo "$fifo"
@@ -135,9 +138,14 @@ stop_guest() { # NAME
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     unset "GUEST_PID[$name]"
-    # Only after its timeout was killed outright: qemu.
-    for p in $(pgrep -f "sn.mac=${GUEST_MAC[$name]}" || true); do
-        kill -9 "$p" 2>/dev/null || true
+    # Only after its timeout was killed outright: qemu, until it is gone
+    # and the tap free (bounded: a process killed with -9 ends at once).
+    for ((i = 0; i < 100; i++)); do
+        p=$(pgrep -f "sn.mac=${GUEST_MAC[$name]}" || true)
+        [[ -n $p ]] || break
+        # shellcheck disable=SC2086 # one pid per word
+        kill -9 $p 2>/dev/null || true
+        sleep 0.05
     done
 }
 
@@ -170,7 +178,8 @@ guest_pings_lost() { # NAME ADDR [PING-OPTIONS...]
 
 # The IPv4 counter NAME of guest NAME, as snmp (helpers.bash) reads a namespace's.
 guest_snmp() { # NAME Ip|Icmp NAME
-    in_guest "$1" "awk -v t=$2: -v name=$3 '$SNMP_AWK' /proc/net/snmp" || fail "guest $1: no $2 $3"
+    in_guest "$1" "awk -v t=$2: -v name=$3 '$SNMP_AWK' /proc/net/snmp" && [[ $GUEST_OUT =~ ^[0-9]+$ ]] ||
+        fail "guest $1: no counter $2 $3: $GUEST_OUT" || return
     echo "$GUEST_OUT"
 }
 
@@ -203,7 +212,8 @@ tenant_tcp_to_guest() { # NS NAME GUEST-ADDR MBYTES
     head -c "$((mb << 20))" /dev/urandom >"$dir/sent"
     # Connects as soon as the guest listens (retrying for 30 s), sends, and
     # waits for the guest to close.
-    in_ns "$ns" python3 -c '
+    # timeout itself in the background, so that killing TCP_PID ends the sender.
+    timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$ns" python3 -c '
 import socket, sys, time
 addr, path = sys.argv[1], sys.argv[2]
 for _ in range(300):

@@ -38,7 +38,7 @@ TUNNEL=${SN_TUNNEL:-vxlan}
 case $TUNNEL in
     vxlan) TUNNEL_PORT=4789 OTHER_TUNNEL=geneve ;;
     geneve) TUNNEL_PORT=6081 OTHER_TUNNEL=vxlan ;;
-    *) echo "SN_TUNNEL='$TUNNEL': expected vxlan or geneve" >&2; exit 1 ;;
+    *) echo "SN_TUNNEL='$TUNNEL': expected vxlan or geneve" >&2; exit 2 ;;
 esac
 SLOT_MTU=1450 # tun0, br0 and tap0 on the default 1500-byte underlay
 
@@ -417,9 +417,11 @@ refused_unchanged() { # "ARGS" PART...
 }
 
 # The IPv4 counter NAME (a column of the Ip: or Icmp: lines of
-# /proc/net/snmp) of namespace NS; SNMP_AWK reads it, for guests too.
+# /proc/net/snmp) of namespace NS; SNMP_AWK reads it, for guests too (one
+# line: the guest's agent takes a command a line), and fails on a name the
+# kernel does not count.
 # shellcheck disable=SC2016 # the $s are awk's own
-SNMP_AWK='$1 == t { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 } else print $col[name] }'
+SNMP_AWK='$1 == t { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 } else if (name in col) { print $col[name]; found = 1 } } END { exit !found }'
 snmp() { # NS Ip|Icmp NAME
     in_ns "$1" awk -v t="$2:" -v name="$3" "$SNMP_AWK" /proc/net/snmp
 }
@@ -503,7 +505,9 @@ pings_lost() { # NS ADDR [PING-OPTIONS...]
 # path fails rather than hangs.
 tcp_receiver_start() { # NS ADDR OUT
     local ns=$1 addr=$2 out=$3 ready=$3.ready i
-    in_ns "$ns" python3 -c '
+    # timeout itself in the background (not in_ns, a function: its subshell
+    # would be TCP_PID), so that killing TCP_PID ends the receiver.
+    timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$ns" python3 -c '
 import socket, sys
 addr, out, ready = sys.argv[1], sys.argv[2], sys.argv[3]
 s = socket.socket()
