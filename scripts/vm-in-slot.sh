@@ -82,7 +82,7 @@ done
 [[ -n $slot ]] || usage_error "no slot given"
 [[ $slot =~ ^[0-9]{1,9}$ ]] || usage_error "slot '$slot' is not a slot number"
 [[ $# -gt 0 ]] || set -- sh
-# The command's words travel on the kernel command line: checked before anything runs.
+# The command's words travel on the kernel command line: checked before the slot is read.
 vm_tenant_args "$mac" "" "$addr" "$gw" "$@"
 command -v "$slotnet" >/dev/null || usage_error "--slotnet: '$slotnet' is not a program"
 
@@ -109,9 +109,10 @@ fi
 
 # The machine: the VM rig's microvm (virtio-mmio, serial console on stdio),
 # booting its kernel and initramfs unless told otherwise.
+# The command line again, with the dump's MAC and address: before anything is fetched.
+vm_tenant_args "$mac" "" "$addr" "$gw" "$@"
 [[ -n $kernel ]] || { "$repo/tests/vm/kernel.sh"; kernel=$VM_KDIR/vmlinuz; }
 [[ -n $initrd ]] || initrd=$("$repo/tests/vm/initramfs.sh" tenant)
-vm_tenant_args "$mac" "" "$addr" "$gw" "$@"
 VM_MEM=${VM_MEM:-256} VM_CPUS=${VM_CPUS:-1}
 vm_qemu_cmd "$initrd" stdio "$VM_TENANT_ARGS"
 for i in "${!VM_QEMU[@]}"; do
