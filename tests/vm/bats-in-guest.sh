@@ -12,7 +12,9 @@
 # guest.bats, whose tenant VMs would be guests inside the guest.
 #
 # Everything runs TCG-emulated on these machines, several times slower than
-# on the host: BATS_TEST_TIMEOUT (default 900 s here) bounds each test.
+# on the host: BATS_TEST_TIMEOUT (default 900 s here) bounds each test, and
+# SN_TIMEOUT (600 s here; helpers.bash) each command in a namespace, such as
+# a rules --apply waiting for the lock of a prewarm of 200 slots.
 # Root only; build first (make).
 set -euo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -29,5 +31,5 @@ case ${1:-} in
 esac
 
 exec tests/vm/run-in-guest.sh --timeout "$limit" --env SN_TUNNEL=geneve ${env[@]+"${env[@]}"} \
-    --env "BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-900}" -- \
+    --env "BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-900}" --env "SN_TIMEOUT=${SN_TIMEOUT:-600}" -- \
     bats --tap --timing --print-output-on-failure "${files[@]}"
