@@ -198,10 +198,7 @@ guest_tcp_to_tenant() { # NAME NS TENANT-ADDR MBYTES
         in_guest "$name" "timeout 60 nc $addr 5001 </tmp/up; rm /tmp/up" 90 ||
             fail "guest $name: nc to $addr:5001 failed: $GUEST_OUT" || rc=1
     fi
-    if ((rc)); then kill "$TCP_PID" 2>/dev/null || true; fi
-    wait "$TCP_PID" || fail "the receiver in $ns failed" || rc=1
-    TCP_PID=
-    ((rc == 0)) || return 1
+    tcp_peer_finish "$rc" "the receiver in $ns" || return 1
     expect_eq "$(sha256sum <"$dir/received" | cut -d' ' -f1)" "$sent" \
         "SHA-256 of the $mb MB from guest $name that arrived in $ns ($(stat -c %s "$dir/received") bytes)"
     rm -rf "$dir"
@@ -229,13 +226,11 @@ with open(path, "rb") as f:
 s.shutdown(socket.SHUT_WR)
 s.recv(1)
 ' "$addr" "$dir/sent" 3>&- &
+    # shellcheck disable=SC2034 # read by tcp_peer_finish (helpers.bash)
     TCP_PID=$!
     in_guest "$name" "timeout 60 nc -l -p 5001 >/tmp/down && sha256sum /tmp/down; rm /tmp/down" 90 ||
         fail "guest $name: nc -l -p 5001 failed: $GUEST_OUT" || rc=1
-    if ((rc)); then kill "$TCP_PID" 2>/dev/null || true; fi
-    wait "$TCP_PID" || fail "the sender in $ns failed" || rc=1
-    TCP_PID=
-    ((rc == 0)) || return 1
+    tcp_peer_finish "$rc" "the sender in $ns" || return 1
     expect_eq "${GUEST_OUT%% *}" "$(sha256sum <"$dir/sent" | cut -d' ' -f1)" \
         "SHA-256 of the $mb MB from $ns that arrived in guest $name"
     rm -rf "$dir"

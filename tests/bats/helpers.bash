@@ -535,6 +535,17 @@ c.close()
     [[ -e $ready ]] || fail "the receiver in $ns did not start listening on $addr:5001"
 }
 
+# Ends the background end of a TCP test (TCP_PID): killed first if the
+# other end failed (RC non-zero), then reaped; returns non-zero if either
+# end failed.
+tcp_peer_finish() { # RC WHAT
+    local rc=$1
+    ((rc == 0)) || kill "$TCP_PID" 2>/dev/null || true
+    wait "$TCP_PID" || fail "$2 failed" || rc=1
+    TCP_PID=
+    return "$rc"
+}
+
 # tcp_transfer FROM-NS TO-NS ADDR MBYTES: MBYTES of random data sent over one
 # TCP connection from FROM-NS to ADDR:5001, listened on in TO-NS; fails
 # unless what arrived has the same SHA-256 as what was sent.
@@ -553,10 +564,7 @@ s.shutdown(socket.SHUT_WR)
 s.recv(1)  # the receiver closes once it has read everything
 ' "$addr" "$dir/sent" || { echo "the sender in $from failed" >&2; rc=1; }
     fi
-    if ((rc)); then kill "$TCP_PID" 2>/dev/null || true; fi
-    wait "$TCP_PID" || { echo "the receiver in $to failed" >&2; rc=1; }
-    TCP_PID=
-    ((rc == 0)) || return 1
+    tcp_peer_finish "$rc" "the receiver in $to" || return 1
     expect_eq "$(sha256sum <"$dir/received")" "$(sha256sum <"$dir/sent")" \
         "SHA-256 of the $mb MB that arrived in $to"
     rm -rf "$dir"
