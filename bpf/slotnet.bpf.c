@@ -209,11 +209,11 @@ static __always_inline int translate(struct __sk_buff *skb, const bool leaving)
 	}
 	if (verdict >= 0) {
 		if (verdict < SLOTNET_DROP_REASONS)
-			dc->drops[verdict]++;
+			__sync_fetch_and_add(&dc->drops[verdict], 1);
 		return TC_ACT_SHOT;
 	}
-	dc->packets++;
-	dc->bytes += len;
+	__sync_fetch_and_add(&dc->packets, 1);
+	__sync_fetch_and_add(&dc->bytes, len);
 	return TC_ACT_OK;
 }
 

@@ -245,35 +245,30 @@ static void report(unsigned slot, const struct slotnet_binding *b, bool any, boo
 	out_end();
 }
 
-int do_bind(int argc, char **argv)
+/* Binds as A says, the binders' lock held: an upgrade never moves the maps meanwhile. */
+static int bind_locked(const struct bind_args *a, char **args)
 {
-	struct bind_args a = { 0 };
 	struct slotnet_binding b = { 0 };
 	const struct slotnet_config *cfg, *pinned;
 	struct slotnet_config cfg_copy;
 	const struct sn_maps *m;
 	bool changed = false;
 	unsigned slot = 0;
-	char **args;
-	int nargs, ret;
+	int ret;
 
-	ret = opts_parse(&bind_spec, argc, argv, &a, &args, &nargs);
-	if (ret)
-		return ret < 0 ? EXIT_DONE : ret;
-	if ((ret = check_args(&a, nargs)) || (ret = need_privileges()) ||
-	    (ret = state_get(SN_BINDINGS, &m, &pinned)))
+	if ((ret = state_get(SN_BINDINGS, &m, &pinned)))
 		return ret;
 	/* A copy: slot_ready() reads the configuration again, and a prewarm may grow it. */
 	cfg_copy = *pinned;
 	cfg = &cfg_copy;
-	if ((ret = check_remote(&a, cfg)))
+	if ((ret = check_remote(a, cfg)))
 		return ret;
-	b.vni = a.vni.v;
-	if (a.remote.set) {
-		b.remote_be = a.remote.be;
+	b.vni = a->vni.v;
+	if (a->remote.set) {
+		b.remote_be = a->remote.be;
 		b.flags = SLOTNET_BIND_REMOTE;
 	}
-	if (a.any.set) {
+	if (a->any.set) {
 		ret = claim_free_slot(m, cfg, &b, &slot);
 		changed = !ret;
 	} else if (!(ret = parse_slot(args[0], cfg, &slot))) {
@@ -283,11 +278,29 @@ int do_bind(int argc, char **argv)
 		/* Excludes an unbind of the slot, whose scrub must not outlive our binding. */
 		if ((ret = lock_slot(slot)))
 			return ret;
-		ret = a.force.set ? replace_binding(m, slot, &b, &changed)
-				  : insert_binding(m, slot, &b, &changed);
+		ret = a->force.set ? replace_binding(m, slot, &b, &changed)
+				   : insert_binding(m, slot, &b, &changed);
 		unlock_slot(slot);
 	}
 	if (!ret)
-		report(slot, &b, a.any.set, changed);
+		report(slot, &b, a->any.set, changed);
+	return ret;
+}
+
+int do_bind(int argc, char **argv)
+{
+	struct bind_args a = { 0 };
+	char **args;
+	int nargs, ret;
+
+	ret = opts_parse(&bind_spec, argc, argv, &a, &args, &nargs);
+	if (ret)
+		return ret < 0 ? EXIT_DONE : ret;
+	/* State first: no lock file is made for a directory that holds none. */
+	if ((ret = check_args(&a, nargs)) || (ret = need_privileges()) ||
+	    (ret = state_require()) || (ret = lock_binders()))
+		return ret;
+	ret = bind_locked(&a, args);
+	unlock_binders();
 	return ret;
 }

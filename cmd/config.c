@@ -145,13 +145,37 @@ static int check_outside(const struct slotnet_config *cfg, char *why, size_t len
 	return 0;
 }
 
+unsigned config_default_max_slots(unsigned nslots)
+{
+	unsigned n = SLOTNET_MIN_MAX_SLOTS;
+
+	while (n < nslots && n < SLOTNET_MAX_SLOTS)
+		n <<= 1;
+	return n;
+}
+
+int config_check_max_slots(unsigned n, const char **why)
+{
+	if (n < SLOTNET_MIN_MAX_SLOTS || n > SLOTNET_MAX_SLOTS)
+		*why = "the maps hold " CONFIG_STR(SLOTNET_MIN_MAX_SLOTS) ".." CONFIG_STR(SLOTNET_MAX_SLOTS)
+		       " slots";
+	else if (n & (n - 1))
+		*why = "not a power of two";
+	else
+		return 0;
+	return -1;
+}
+
 static int check_slots(const struct slotnet_config *cfg, char *why, size_t len)
 {
 	char x[IPV4_STRLEN];
 	const char *reason;
 
-	if (cfg->nslots < 1 || cfg->nslots > SLOTNET_MAX_SLOTS)
-		return bad(why, len, "field nslots is %u (1..%u)", cfg->nslots, SLOTNET_MAX_SLOTS);
+	if (config_check_max_slots(cfg->max_slots, &reason) < 0)
+		return bad(why, len, "field max_slots is %u (%s)", cfg->max_slots, reason);
+	if (cfg->nslots < 1 || cfg->nslots > cfg->max_slots)
+		return bad(why, len, "field nslots is %u (1..max_slots %u)", cfg->nslots,
+			   cfg->max_slots);
 	if (cfg->tunnel != SLOTNET_TUNNEL_VXLAN && cfg->tunnel != SLOTNET_TUNNEL_GENEVE)
 		return bad(why, len, "field tunnel is %u (1 vxlan or 2 geneve)", cfg->tunnel);
 	if (cfg->attach != SLOTNET_ATTACH_TCX && cfg->attach != SLOTNET_ATTACH_TC)
@@ -246,7 +270,7 @@ int config_check_vni(uint32_t vni, const char **why)
 		return -1;
 	}
 	if (vni >= SLOTNET_DUMMY_VNI_BASE && vni <= CONFIG_DUMMY_VNI_LAST) {
-		*why = "in the slots' placeholder (dummy) VNI range 16000000..16016383";
+		*why = "in the slots' placeholder (dummy) VNI range " CONFIG_DUMMY_VNI_RANGE;
 		return -1;
 	}
 	return 0;

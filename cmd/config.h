@@ -73,8 +73,16 @@ void config_defaults(struct slotnet_config *cfg, const char *pin_dir);
  */
 int config_check(const struct slotnet_config *cfg, char *why, size_t len);
 
+/* --max-slots' default for N slots: N rounded up to a power of two, within the maps' bounds. */
+unsigned config_default_max_slots(unsigned nslots);
+/* A size of the slot-indexed maps: a power of two within the bounds; -1 with why. */
+int config_check_max_slots(unsigned n, const char **why);
+
 /* Slots' placeholder VNIs, for every slot a pin directory can ever have. */
 #define CONFIG_DUMMY_VNI_LAST (SLOTNET_DUMMY_VNI_BASE + SLOTNET_MAX_SLOTS - 1)
+#define CONFIG_DUMMY_VNI_RANGE "16000000..16065535" /* for messages */
+_Static_assert(SLOTNET_DUMMY_VNI_BASE == 16000000 && CONFIG_DUMMY_VNI_LAST == 16065535,
+	       "CONFIG_DUMMY_VNI_RANGE");
 
 /* A tenant's VNI: any 24-bit value but a slot's placeholder; -1 with why. */
 int config_check_vni(uint32_t vni, const char **why);

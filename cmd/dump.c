@@ -10,6 +10,9 @@
 #include "state.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -39,20 +42,8 @@ static void show_config(const struct slotnet_config *cfg)
 	out_u64("underlay_mtu", ", underlay MTU %lu", cfg->underlay_mtu);
 	out_u64("guest_mtu", ", guest MTU %lu\n", cfg->guest_mtu);
 	out_u64("abi_version", NULL, cfg->abi_version);
+	out_u64("max_slots", NULL, cfg->max_slots);
 	out_obj_close();
-}
-
-struct counters_buf {
-	struct slotnet_counters *percpu;
-	int ncpus;
-};
-
-static void add_dir(struct slotnet_dir_counters *sum, const struct slotnet_dir_counters *v)
-{
-	sum->packets += v->packets;
-	sum->bytes += v->bytes;
-	for (int r = 0; r < SLOTNET_DROP_REASONS; r++)
-		sum->drops[r] += v->drops[r];
 }
 
 static uint64_t total_drops(const struct slotnet_dir_counters *d)
@@ -64,21 +55,13 @@ static uint64_t total_drops(const struct slotnet_dir_counters *d)
 	return n;
 }
 
-static int sum_counters(int fd, unsigned slot, struct counters_buf *cb, struct slotnet_counters *sum)
+static int read_counters(int fd, unsigned slot, struct slotnet_counters *c)
 {
 	__u32 key = slot;
 
-	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(fd, &key, cb->percpu) < 0)
-		return -1;
-	for (int c = 0; c < cb->ncpus; c++) {
-		add_dir(&sum->tx, &cb->percpu[c].tx);
-		add_dir(&sum->rx, &cb->percpu[c].rx);
-	}
-	return 0;
+	return bpf_map_lookup_elem(fd, &key, c);
 }
 
-/* Drops by reason: every reason in JSON, the non-zero ones in text after LABEL. */
 static void show_drops(const char *key, const char *label, const struct slotnet_dir_counters *d)
 {
 	const char *sep = label;
@@ -137,7 +120,7 @@ static void show_header(void)
 }
 
 static int show_slot(const struct sn_maps *m, const struct slotnet_config *cfg, unsigned i,
-		     struct counters_buf *cb, bool one)
+		     bool one)
 {
 	struct slotnet_binding bind;
 	struct slotnet_counters c;
@@ -146,7 +129,7 @@ static int show_slot(const struct sn_maps *m, const struct slotnet_config *cfg, 
 	__u32 key = i;
 	bool bound, scrubbing;
 
-	if (slot_read(m, i, &s) < 0 || sum_counters(m->counters, i, cb, &c) < 0)
+	if (slot_read(m, i, &s) < 0 || read_counters(m->counters, i, &c) < 0)
 		return sn_err(EXIT_FAILED, "slot %u: reading the maps: %s", i, strerror(errno));
 	bound = bpf_map_lookup_elem(m->bindings, &key, &bind) == 0;
 	/* An unbind's placeholder: no tenant any more, not free yet. */
@@ -187,27 +170,104 @@ static int show_slot(const struct sn_maps *m, const struct slotnet_config *cfg, 
 	return 0;
 }
 
+/* The pinned programs: their ids and tags (which build of the data path runs). */
+static void show_programs(void)
+{
+	static const char *const names[] = { "from_slot", "to_slot" };
+	char path[PATH_MAX], tag[PROG_TAG_LEN];
+
+	out_text("programs:");
+	out_arr_open("programs");
+	for (int k = 0; k < 2; k++) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", g.pin_dir, names[k]);
+		fd = bpf_obj_get(path);
+		if (fd < 0 || bpf_prog_get_info_by_fd(fd, &info, &len) < 0 || prog_tag(fd, tag) < 0)
+			snprintf(tag, sizeof(tag), "?");
+		if (fd >= 0)
+			close(fd);
+		out_obj_open(NULL);
+		out_str("name", k ? ", %s" : " %s", names[k]);
+		out_str("tag", " tag %s", tag);
+		out_u64("id", " (id %lu)", info.id);
+		out_obj_close();
+	}
+	out_arr_close();
+	out_text("\n");
+}
+
+/* The kernel's own figure for a map's memory (fdinfo's memlock); 0 if it gives none. */
+static uint64_t map_memlock(int fd)
+{
+	char path[64], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Every pinned map: its size and the kernel memory it takes. */
+static void show_maps(const struct sn_maps *m)
+{
+#define MAP_ROW(NAME, name, type, k, v, max, flags, what) { #name, m->name },
+	const struct { const char *name; int fd; } maps[] = { SLOTNET_MAPS_LIST(MAP_ROW) };
+#undef MAP_ROW
+	uint64_t total = 0;
+
+	out_text("maps:");
+	out_arr_open("maps");
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+		uint64_t mem = map_memlock(maps[i].fd);
+
+		bpf_obj_get_info_by_fd(maps[i].fd, &info, &len);
+		total += mem;
+		out_obj_open(NULL);
+		out_str("name", i ? ", %s" : " %s", maps[i].name);
+		out_u64("id", NULL, info.id);
+		out_u64("type", NULL, info.type);
+		out_u64("key_size", NULL, info.key_size);
+		out_u64("value_size", NULL, info.value_size);
+		out_u64("max_entries", " %lu", info.max_entries);
+		out_u64("flags", NULL, info.map_flags);
+		out_u64("memory", " (%lu B)", mem);
+		out_obj_close();
+	}
+	out_arr_close();
+	out_u64("maps_memory", "; %lu B of kernel memory", total);
+	out_u64("possible_cpus", " with %lu possible CPUs\n", (uint64_t)libbpf_num_possible_cpus());
+}
+
 static int show(const struct sn_maps *m, const struct slotnet_config *cfg, long only)
 {
-	struct counters_buf cb = { .ncpus = libbpf_num_possible_cpus() };
 	unsigned first = only >= 0 ? only : 0, last = only >= 0 ? only + 1 : cfg->nslots;
 	int ret = 0;
 
-	if (cb.ncpus <= 0)
-		return sn_err(EXIT_FAILED, "counting CPUs: %s", strerror(-cb.ncpus));
-	cb.percpu = calloc(cb.ncpus, sizeof(*cb.percpu));
-	if (!cb.percpu)
-		return sn_err(EXIT_FAILED, "%s", strerror(ENOMEM));
 	out_obj_open(NULL);
 	show_config(cfg);
+	if (only < 0) {
+		show_programs();
+		show_maps(m);
+	}
 	show_header();
 	out_arr_open("slots");
 	for (unsigned i = first; i < last && !ret; i++)
-		ret = show_slot(m, cfg, i, &cb, only >= 0);
+		ret = show_slot(m, cfg, i, only >= 0);
 	out_arr_close();
 	out_obj_close();
 	out_end();
-	free(cb.percpu);
 	return ret;
 }
 
@@ -222,7 +282,7 @@ int do_dump(int argc, char **argv)
 	ret = opts_parse(&dump_spec, argc, argv, NULL, &args, &nargs);
 	if (ret)
 		return ret < 0 ? EXIT_DONE : ret;
-	if ((ret = need_privileges()) || (ret = state_get(SN_SLOTS | SN_BINDINGS | SN_COUNTERS, &m, &cfg)))
+	if ((ret = need_privileges()) || (ret = state_get(SN_SLOTS | SN_IFSLOTS | SN_BINDINGS | SN_COUNTERS, &m, &cfg)))
 		return ret;
 	if (nargs == 1 && (ret = parse_slot(args[0], cfg, &slot)))
 		return ret;

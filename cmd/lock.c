@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "lock.h"
 #include "slotnet.h"
+#include "slotnet_abi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,15 +58,22 @@ static int open_lock(void)
 	return 0;
 }
 
-static int set_lock(short type, off_t start, int cmd)
+#define BINDERS_BYTE (1 + (off_t)SLOTNET_MAX_SLOTS)
+
+static int set_range_lock(short type, off_t start, off_t len, int cmd)
 {
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = 1 };
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
 	int ret;
 
 	do
 		ret = fcntl(lock_fd, cmd, &fl);
 	while (ret < 0 && errno == EINTR);
 	return ret;
+}
+
+static int set_lock(short type, off_t start, int cmd)
+{
+	return set_range_lock(type, start, 1, cmd);
 }
 
 /* Teardown may have removed the file we waited on: then start over with a new one. */
@@ -161,4 +169,41 @@ void lock_forget_unused(void)
 	close(lock_fd);
 	lock_fd = -1;
 	dir_locked = false;
+}
+
+int lock_binders(void)
+{
+	int ret = open_lock();
+
+	if (!ret && set_lock(F_RDLCK, BINDERS_BYTE, F_OFD_SETLKW) < 0)
+		ret = sn_err(EXIT_FAILED, "%s: waiting for an upgrade: %s", g.pin_dir, strerror(errno));
+	return ret;
+}
+
+void unlock_binders(void)
+{
+	if (lock_fd >= 0 && g.line)
+		set_lock(F_UNLCK, BINDERS_BYTE, F_OFD_SETLK);
+}
+
+int lock_all_slots(void)
+{
+	int ret = open_lock();
+
+	if (ret)
+		return ret;
+	if (set_range_lock(F_WRLCK, 1, 0, F_OFD_SETLK) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES) {
+		sn_info("waiting for the binds and unbinds under way in %s", g.pin_dir);
+		if (set_range_lock(F_WRLCK, 1, 0, F_OFD_SETLKW) == 0)
+			return 0;
+	}
+	return sn_err(EXIT_FAILED, "%s: locking every slot: %s", g.pin_dir, strerror(errno));
+}
+
+void unlock_all_slots(void)
+{
+	if (lock_fd >= 0)
+		set_range_lock(F_UNLCK, 1, 0, F_OFD_SETLK);
 }

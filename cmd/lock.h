@@ -6,7 +6,11 @@
  * change the slots or the configuration (prewarm, teardown, rules --apply);
  * byte 1 + N is slot N's, taken by bind and unbind for the one slot they
  * change, so they never wait for each other on different slots, and cost
- * one open and one fcntl.
+ * one open and one fcntl.  Byte 1 + SLOTNET_MAX_SLOTS is the binders' own:
+ * bind and unbind hold it shared for their command, an upgrade takes it
+ * with every slot's byte (one lock from byte 1 on) while it moves the state
+ * to new maps, so binders of this version wait for the switch, and an older
+ * one, which knows only slots' bytes, waits if it has begun.
  */
 #ifndef SLOTNET_LOCK_H
 #define SLOTNET_LOCK_H
@@ -25,6 +29,12 @@ int lock_slot(unsigned slot);
 /* Tries slot N's lock without waiting: 1 taken, 0 held by another, -1 with errno. */
 int lock_slot_try(unsigned slot);
 void unlock_slot(unsigned slot);
+/* A binder's share of the pin directory, waiting for an upgrade that holds it; an exit code. */
+int lock_binders(void);
+void unlock_binders(void);
+/* Every binder's and slot's lock at once, waiting for those who hold one; an exit code. */
+int lock_all_slots(void);
+void unlock_all_slots(void);
 /*
  * At the end of a command that took the directory's lock: a lock file whose
  * pin directory is gone (after teardown, or a prewarm refused before it made

@@ -7,6 +7,7 @@
 #include "slotnet.h"
 #include "slotnet_abi.h"
 #include "state.h"
+#include "slotnet.skel.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
 
 struct globals g;
 
@@ -130,6 +133,31 @@ static const struct cmd *find_cmd(const char *name)
  * to exit.  Called as slotnet-CMD (multicall), the first option that is not a
  * global one, -h included, starts the command's own.
  */
+/*
+ * The version, the map ABI and the programs' tags.  A tag is the kernel's
+ * hash of the instructions as loaded (after libbpf's relocations), so it is
+ * known only by loading the object, which takes root.
+ */
+static int show_version(void)
+{
+	struct slotnet_bpf *skel = NULL;
+	char tag[PROG_TAG_LEN];
+
+	printf("slotnet %s (map ABI %d)\n", SLOTNET_VERSION, SLOTNET_ABI_VERSION);
+	if (geteuid() == 0)
+		skel = state_load(NULL, SLOTNET_MIN_MAX_SLOTS);
+	if (!skel) {
+		printf("programs' tags: known once loaded (run as root)\n");
+		return EXIT_DONE;
+	}
+	if (!prog_tag(bpf_program__fd(skel->progs.from_slot), tag))
+		printf("from_slot tag %s\n", tag);
+	if (!prog_tag(bpf_program__fd(skel->progs.to_slot), tag))
+		printf("to_slot tag %s\n", tag);
+	slotnet_bpf__destroy(skel);
+	return EXIT_DONE;
+}
+
 static int parse_globals(int argc, char **argv, bool multicall, int *exit_code)
 {
 	int i;
@@ -164,8 +192,7 @@ static int parse_globals(int argc, char **argv, bool multicall, int *exit_code)
 		} else if (!multicall && (!strcmp(a, "-k") || !strcmp(a, "--keep-going"))) {
 			keep_going = true;
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("slotnet %s (map ABI %d)\n", SLOTNET_VERSION, SLOTNET_ABI_VERSION);
-			*exit_code = EXIT_DONE;
+			*exit_code = show_version();
 			return -1;
 		} else if (multicall) {
 			break;

@@ -44,6 +44,10 @@
 static const struct opt_def prewarm_opts[] = {
 	OPT("slots", 'n', OPT_U32, A, slots, "N",
 	    "slots 0..N-1 (default: the pinned count)", .min = 1, .max = SLOTNET_MAX_SLOTS),
+	OPT("max-slots", 'M', OPT_U32, A, max_slots, "N",
+	    "size the slot-indexed maps for N slots, a power of two (default: --slots rounded up, "
+	    "at least " CONFIG_STR(SLOTNET_MIN_MAX_SLOTS) "); more later is an upgrade",
+	    .min = SLOTNET_MIN_MAX_SLOTS, .max = SLOTNET_MAX_SLOTS),
 	OPT("prefix", 'p', OPT_STR, A, prefix, "P", "name slots P0, P1, ... (default " CONFIG_DEFAULT_PREFIX ")"),
 	OPT("tunnel", 't', OPT_ENUM, A, tunnel, "vxlan|geneve", "tunnel type (default " CONFIG_DEFAULT_TUNNEL ")",
 	    .choices = config_tunnel_names),
@@ -337,7 +341,11 @@ static void report(const struct prewarm *p, double ms)
 	out_u64("created", " (%lu created", p->ntodo - p->repaired);
 	out_u64("repaired", ", %lu repaired)", p->repaired);
 	out_str("pin_dir", " in %s", g.pin_dir);
-	out_u64("ms", " in %lu ms\n", (uint64_t)ms);
+	out_u64("ms", " in %lu ms", (uint64_t)ms);
+	out_bool("upgraded", p->upgraded ? "; maps upgraded" : NULL, p->upgraded);
+	out_bool("programs_replaced", (p->progs_replaced & PROGS_NEW_CODE) ? "; programs replaced"
+				      : NULL, p->progs_replaced & PROGS_NEW_CODE);
+	out_text("\n");
 	out_obj_close();
 	out_end();
 }
@@ -362,8 +370,9 @@ int do_prewarm(int argc, char **argv)
 		ret = sn_err(EXIT_FAILED, "preparing %s: %s", NETNS_RUN_DIR, strerror(errno));
 		goto out;
 	}
-	if ((ret = state_create(g.pin_dir, p.prewarmed, &p.maps, &p.progs, &p.progs_replaced,
-				 p.cfg.map_ids)) ||
+	if ((upgrade_needed(&p) && (ret = upgrade_maps(&p))) ||
+	    (ret = state_create(g.pin_dir, p.prewarmed, p.cfg.max_slots, &p.maps, &p.progs,
+				 &p.progs_replaced, p.cfg.map_ids)) ||
 	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()))
 		goto out;
 	find_todo(&p);

@@ -92,13 +92,30 @@ int attach_chunk(struct prewarm *p, const unsigned *slots, unsigned n)
 	return 0;
 }
 
-/* The shared blocks' one filter each: the pinned programs, replacing whatever is there. */
-static void queue_block_filters(struct prewarm *p, struct rt_batch *b)
+/*
+ * The shared blocks' one filter each: PROGS, replacing whatever is there
+ * (same handle and priority: the kernel swaps the filter, no packet passes
+ * unseen).
+ */
+static void queue_block_filters(struct prewarm *p, struct rt_batch *b, const struct sn_progs *progs)
 {
-	rt_set_block_filter(b, tc_block(&p->cfg, false), p->progs.from_slot, "from_slot",
+	rt_set_block_filter(b, tc_block(&p->cfg, false), progs->from_slot, "from_slot",
 			    "setting the shared ingress filter", -1);
-	rt_set_block_filter(b, tc_block(&p->cfg, true), p->progs.to_slot, "to_slot",
+	rt_set_block_filter(b, tc_block(&p->cfg, true), progs->to_slot, "to_slot",
 			    "setting the shared egress filter", -1);
+}
+
+int switch_tc_filters(struct prewarm *p, const struct sn_progs *progs)
+{
+	struct rt_batch *b = rt_batch_new(p->root_nl, NULL, NULL);
+	int ret;
+
+	if (!b)
+		return sn_err(EXIT_FAILED, "%s", strerror(errno));
+	queue_block_filters(p, b, progs);
+	ret = commit_root(b);
+	rt_batch_free(b);
+	return ret;
 }
 
 /* A clsact qdisc on the shared blocks; the first one of a batch also (re)sets their filters. */
@@ -108,7 +125,7 @@ void queue_tc_attach(struct prewarm *p, struct rt_batch *b, unsigned i, int ifin
 	rt_add_clsact(b, ifindex, tc_block(&p->cfg, false), tc_block(&p->cfg, true),
 		      "adding the clsact qdisc", i);
 	if (first)
-		queue_block_filters(p, b);
+		queue_block_filters(p, b, &p->progs);
 }
 
 /*
@@ -131,7 +148,7 @@ int refresh_tc_attach(struct prewarm *p)
 	for (unsigned i = 0; i < p->cfg.nslots; i++)
 		rt_add_clsact(b, p->root_ifindex[i], tc_block(&p->cfg, false),
 			      tc_block(&p->cfg, true), "adding the clsact qdisc", i);
-	queue_block_filters(p, b);
+	queue_block_filters(p, b, &p->progs);
 	ret = commit_root(b);
 	rt_batch_free(b);
 	return ret;
@@ -148,31 +165,31 @@ static int link_prog_id(int link_fd, __u32 *id)
 	return 0;
 }
 
-/* With tcx, every slot's links must hold the pinned programs: switch those that do not. */
-int refresh_tcx_links(struct prewarm *p)
+int switch_tcx_links(struct prewarm *p, const struct sn_progs *to, unsigned nslots,
+		     bool missing_ok)
 {
-	const int progs[2] = { p->progs.from_slot, p->progs.to_slot };
+	const int progs[2] = { to->from_slot, to->to_slot };
 	char name[SLOT_NAME_LEN], path[PATH_MAX];
 	__u32 want[2], have = 0;
 	unsigned switched = 0;
 
-	if (p->cfg.attach != SLOTNET_ATTACH_TCX)
-		return 0;
 	for (int egress = 0; egress < 2; egress++) {
 		struct bpf_prog_info info = { 0 };
 		__u32 len = sizeof(info);
 
 		if (bpf_prog_get_info_by_fd(progs[egress], &info, &len) < 0)
-			return sn_err(EXIT_FAILED, "reading the pinned programs: %s", strerror(errno));
+			return sn_err(EXIT_FAILED, "reading the programs: %s", strerror(errno));
 		want[egress] = info.id;
 	}
-	for (unsigned i = 0; i < p->cfg.nslots; i++) {
+	for (unsigned i = 0; i < nslots; i++) {
 		slot_name(name, &p->cfg, i);
 		for (int egress = 0; egress < 2; egress++) {
 			int fd, ret = 0;
 
 			link_pin_path(path, g.pin_dir, name, egress);
 			fd = bpf_obj_get(path);
+			if (fd < 0 && errno == ENOENT && missing_ok)
+				continue;
 			if (fd < 0)
 				return slot_failed(i, "opening its tcx link", errno, NULL);
 			if (link_prog_id(fd, &have) < 0 ||
@@ -188,4 +205,12 @@ int refresh_tcx_links(struct prewarm *p)
 	if (switched)
 		sn_info("switched %u tcx links to the pinned programs", switched);
 	return 0;
+}
+
+/* With tcx, every slot's links must hold the pinned programs: switch those that do not. */
+int refresh_tcx_links(struct prewarm *p)
+{
+	if (p->cfg.attach != SLOTNET_ATTACH_TCX)
+		return 0;
+	return switch_tcx_links(p, &p->progs, p->cfg.nslots, false);
 }

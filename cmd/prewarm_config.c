@@ -56,6 +56,9 @@ static int merge_pinned(const struct prewarm_args *a, struct slotnet_config *cfg
 	if (a->slots.set && a->slots.v < cfg->nslots)
 		append(diff, sizeof(diff), ", --slots %u (pinned %u; teardown to shrink)",
 		       a->slots.v, cfg->nslots);
+	if (a->max_slots.set && a->max_slots.v < cfg->max_slots)
+		append(diff, sizeof(diff), ", --max-slots %u (pinned %u; teardown to shrink)",
+		       a->max_slots.v, cfg->max_slots);
 	if (a->prefix.set && strcmp(a->prefix.v, cfg->prefix))
 		append(diff, sizeof(diff), ", --prefix '%s' (pinned '%s')", a->prefix.v, cfg->prefix);
 	if (a->tunnel.set && (unsigned)a->tunnel.v + 1 != cfg->tunnel)
@@ -80,6 +83,28 @@ static int merge_pinned(const struct prewarm_args *a, struct slotnet_config *cfg
 			      g.pin_dir, diff + 2);
 	if (a->slots.set)
 		cfg->nslots = a->slots.v;
+	return 0;
+}
+
+/*
+ * The slot-indexed maps' size: --max-slots, else what the pins have, grown
+ * (rounded up) when --slots needs more, or sized afresh when the maps are
+ * made again for another map ABI (older ones were far too large).
+ */
+static int choose_max_slots(const struct prewarm_args *a, struct slotnet_config *cfg,
+			    bool remade)
+{
+	const char *why;
+
+	if (a->max_slots.set && config_check_max_slots(a->max_slots.v, &why) < 0)
+		return sn_err(EXIT_USAGE, "--max-slots %u: %s", a->max_slots.v, why);
+	if (a->max_slots.set)
+		cfg->max_slots = a->max_slots.v;
+	else if (remade || cfg->max_slots < cfg->nslots)
+		cfg->max_slots = config_default_max_slots(cfg->nslots);
+	if (cfg->nslots > cfg->max_slots)
+		return sn_err(EXIT_USAGE, "--slots %u: more than --max-slots %u", cfg->nslots,
+			      cfg->max_slots);
 	return 0;
 }
 
@@ -153,10 +178,11 @@ int load_config(struct prewarm *p, const struct prewarm_args *a)
 	/* A map pin removed by hand comes back from the programs before anything reads it. */
 	if ((ret = state_repin(g.pin_dir)))
 		return ret;
-	ret = state_read_config(g.pin_dir, &p->cfg);
+	ret = state_read_config(g.pin_dir, &p->cfg, &p->pinned_abi);
 	if (ret && ret != STATE_FRESH)
 		return ret;
 	p->prewarmed = !ret;
+	p->pinned = p->cfg;
 	if (!p->prewarmed)
 		config_defaults(&p->cfg, g.pin_dir);
 	if (p->prewarmed && (ret = merge_pinned(a, &p->cfg)))
@@ -164,7 +190,8 @@ int load_config(struct prewarm *p, const struct prewarm_args *a)
 	if (!p->prewarmed)
 		apply_args(a, &p->cfg);
 	p->cfg.flags &= ~SLOTNET_CONFIG_ALL_READY; /* until this run has finished */
-	if ((ret = validate(a, &p->cfg)))
+	if ((ret = validate(a, &p->cfg)) || (ret = choose_max_slots(a, &p->cfg, p->prewarmed &&
+	    (p->pinned_abi & ~SLOTNET_ABI_MOVING) != SLOTNET_ABI_VERSION)))
 		return ret;
 	return load_rules(p, a);
 }

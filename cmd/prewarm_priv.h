@@ -20,6 +20,7 @@ struct rt_link_info;
 
 struct prewarm_args {
 	struct opt_u32 slots;
+	struct opt_u32 max_slots;
 	struct opt_str prefix;
 	struct opt_enum tunnel;
 	struct opt_ipv4 remote;
@@ -33,6 +34,8 @@ struct prewarm_args {
 
 struct prewarm {
 	struct slotnet_config cfg;
+	struct slotnet_config pinned; /* as the pins have it (in the current layout) */
+	__u32 pinned_abi;       /* theirs, with SLOTNET_ABI_MOVING if an upgrade has begun */
 	struct sn_maps maps;
 	struct sn_progs progs;
 	int root_ns;
@@ -42,7 +45,8 @@ struct prewarm {
 	struct fw_set want[FW_FAMILIES]; /* a slot's rule sets */
 	bool have_ipv6;
 	bool prewarmed;         /* slots were pinned before this run */
-	bool progs_replaced;    /* new programs pinned: switch every attach to them */
+	enum prog_change progs_replaced; /* new programs pinned: switch every attach to them */
+	bool upgraded;          /* the state moved to new maps (another ABI, or larger) */
 	char conflict[192];     /* a link the survey found in the way */
 	int conflict_code;
 	unsigned repaired;      /* bound slots made again, their bindings kept */
@@ -82,12 +86,21 @@ int make_namespaces(struct lane *l, const unsigned *slots, unsigned n, int *fds)
 int make_devices(struct prewarm *p, const unsigned *slots, unsigned n, const int *fds);
 int wire_root(struct lane *l, const unsigned *slots, unsigned n);
 
+/* upgrade.c: new maps, the state moved into them */
+bool upgrade_needed(const struct prewarm *p);
+int upgrade_maps(struct prewarm *p);
+
 /* prewarm_attach.c: attach */
 int attach_chunk(struct prewarm *p, const unsigned *slots, unsigned n);
 void queue_tc_attach(struct prewarm *p, struct rt_batch *b, unsigned i, int ifindex,
 		     bool first);
 int refresh_tc_attach(struct prewarm *p);
 int refresh_tcx_links(struct prewarm *p);
+/* Both shared filters switched to PROGS (--attach tc); an exit code. */
+int switch_tc_filters(struct prewarm *p, const struct sn_progs *progs);
+/* Every tcx link of slots 0..NSLOTS-1 switched to TO (a missing one skipped if MISSING_OK). */
+int switch_tcx_links(struct prewarm *p, const struct sn_progs *to, unsigned nslots,
+		     bool missing_ok);
 
 /* prewarm.c: the driver */
 int slot_failed(unsigned i, const char *step, int err, const char *extack);

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#define SLOTNET_VERSION "0.1.0"
+#define SLOTNET_VERSION "0.2.0"
 #define SLOTNET_DEFAULT_PIN_DIR "/sys/fs/bpf/slotnet"
 
 enum {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include "state.h"
 #include "config.h"
+#include "migrate.h"
 #include "slotnet.h"
 #include "parse.h"
 #include "slotnet.skel.h"
@@ -31,6 +32,12 @@ struct map_spec {
 	__u32 key_size, value_size, max_entries;
 	size_t offset; /* of the fd in struct sn_maps */
 };
+
+/* Slot-indexed maps list SLOTNET_MIN_MAX_SLOTS; their size is the configuration's max_slots. */
+static bool per_slot(const struct map_spec *s)
+{
+	return s->max_entries == SLOTNET_MIN_MAX_SLOTS;
+}
 
 #define MAP_SPEC(NAME, name, type, k, v, max, flags, what) \
 	{ #name, what, type, sizeof(k), sizeof(v), max, offsetof(struct sn_maps, name) },
@@ -127,8 +134,12 @@ static void pin_path(char buf[PATH_MAX], const char *dir, const char *name)
 	snprintf(buf, PATH_MAX, "%s/%s", dir, name);
 }
 
-/* The pinned map's id when its layout is the one this slotnet uses; an exit code. */
-static int check_map(const char *dir, const struct map_spec *s, int fd, __u32 *id)
+/*
+ * The pinned map's id when its layout is the one this slotnet uses, with
+ * MAX_SLOTS entries if slot-indexed; an exit code.
+ */
+static int check_map(const char *dir, const struct map_spec *s, int fd, unsigned max_slots,
+		     __u32 *id)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
@@ -136,7 +147,8 @@ static int check_map(const char *dir, const struct map_spec *s, int fd, __u32 *i
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
 		return sn_err(EXIT_FAILED, "%s/%s: %s", dir, s->name, strerror(errno));
 	if (info.type != s->type || info.key_size != s->key_size ||
-	    info.value_size != s->value_size || info.max_entries != s->max_entries)
+	    info.value_size != s->value_size ||
+	    info.max_entries != (per_slot(s) ? max_slots : s->max_entries))
 		return sn_err(EXIT_FAILED,
 			      "%s/%s: pinned map has another layout than this slotnet (%s, map ABI %d) "
 			      "expects; run the slotnet that made it, or teardown first",
@@ -146,30 +158,96 @@ static int check_map(const char *dir, const struct map_spec *s, int fd, __u32 *i
 	return 0;
 }
 
-/* Reads and checks the configuration; STATE_FRESH (silent) when never written. */
-static int read_config(const char *dir, int fd, struct slotnet_config *cfg)
+/* Pins of map ABI ABI (without SLOTNET_ABI_MOVING) this slotnet cannot read: why, as an exit code. */
+static int unreadable_abi(const char *dir, __u32 abi)
 {
-	char why[160];
-	__u32 key = 0;
+	if (abi > SLOTNET_ABI_VERSION)
+		return sn_err(EXIT_USAGE, "%s: pins have map ABI %u, newer than this slotnet's (%s, "
+			      "map ABI %d): run the slotnet that made them, or a newer one", dir, abi,
+			      SLOTNET_VERSION, SLOTNET_ABI_VERSION);
+	return sn_err(EXIT_USAGE, "%s: pins have map ABI %u, older than any this slotnet (%s, map "
+		      "ABI %d) upgrades from (map ABI %d on): teardown with the slotnet that made "
+		      "them", dir, abi, SLOTNET_VERSION, SLOTNET_ABI_VERSION, MIGRATE_OLDEST_ABI);
+}
 
-	if (bpf_map_lookup_elem(fd, &key, cfg) < 0)
+/*
+ * The configuration in map FD, of any map ABI this slotnet reads, in the
+ * current layout, every field checked; *abi is the pins' ABI as pinned (with
+ * SLOTNET_ABI_MOVING when an upgrade has begun moving them), *id the map's.
+ * STATE_FRESH (silent) when never written.
+ */
+static int read_pinned(const char *dir, int fd, struct slotnet_config *cfg, __u32 *abi, __u32 *id)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), key = 0;
+	const struct abi_layout *layout;
+	unsigned char value[1024];
+	char why[160];
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
 		return sn_err(EXIT_FAILED, "%s/config: %s", dir, strerror(errno));
-	if (cfg->abi_version == 0)
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(key) ||
+	    info.max_entries != 1 || info.value_size < sizeof(*abi) ||
+	    info.value_size > sizeof(value))
+		return sn_err(EXIT_FAILED, "%s/config: not a slotnet configuration (damaged pins: "
+			      "remove the slots and pins by hand)", dir);
+	if (bpf_map_lookup_elem(fd, &key, value) < 0)
+		return sn_err(EXIT_FAILED, "%s/config: %s", dir, strerror(errno));
+	memcpy(abi, value, sizeof(*abi));
+	*id = info.id;
+	if (*abi == 0)
 		return STATE_FRESH;
-	if (cfg->abi_version != SLOTNET_ABI_VERSION)
-		return sn_err(EXIT_FAILED,
-			      "%s: pins have map ABI %u, this slotnet (%s) uses %d; run the slotnet "
-			      "that made them, or teardown first",
-			      dir, cfg->abi_version, SLOTNET_VERSION, SLOTNET_ABI_VERSION);
+	layout = migrate_layout(*abi & ~SLOTNET_ABI_MOVING);
+	if (!layout)
+		return unreadable_abi(dir, *abi & ~SLOTNET_ABI_MOVING);
+	if (info.value_size != layout->config_size)
+		return sn_err(EXIT_FAILED, "%s/config: damaged pin: %u bytes, map ABI %u's are %zu",
+			      dir, info.value_size, layout->abi, layout->config_size);
+	layout->config(value, cfg);
+	cfg->abi_version = SLOTNET_ABI_VERSION;
 	if (config_check(cfg, why, sizeof(why)) < 0)
 		return sn_err(EXIT_FAILED, "%s/config: damaged pin: %s; nothing was changed (repair "
 			      "the field with bpftool, or remove the slots and pins by hand)", dir, why);
 	return 0;
 }
 
+/* read_config's answer for an older configuration an upgrade has moved to new maps. */
+#define STATE_MOVED (-2)
+
+/*
+ * The configuration of this slotnet's map ABI; STATE_FRESH (silent) when
+ * never written, STATE_MOVED (silent) when an upgrade moved it.
+ */
+static int read_config(const char *dir, int fd, struct slotnet_config *cfg, __u32 *id)
+{
+	__u32 abi;
+	int ret = read_pinned(dir, fd, cfg, &abi, id);
+
+	if (ret)
+		return ret;
+	if (abi & SLOTNET_ABI_MOVING)
+		return STATE_MOVED;
+	if (abi != SLOTNET_ABI_VERSION)
+		return sn_err(EXIT_FAILED, "%s: pins have map ABI %u, older than this slotnet's (%s, "
+			      "map ABI %d): 'slotnet prewarm' upgrades them in place (VMs keep "
+			      "running)", dir, abi, SLOTNET_VERSION, SLOTNET_ABI_VERSION);
+	return 0;
+}
+
 static int no_state(const char *dir)
 {
 	return sn_err(EXIT_USAGE, "no prewarmed state in %s (run 'slotnet prewarm')", dir);
+}
+
+int state_require(void)
+{
+	char path[PATH_MAX];
+
+	pin_path(path, g.pin_dir, map_specs[0].name);
+	if (access(path, F_OK) == 0)
+		return 0;
+	return errno == ENOENT ? no_state(g.pin_dir) : sn_err(EXIT_FAILED, "%s: %s", path,
+							       strerror(errno));
 }
 
 /* Opens the pinned map SPEC into *fd unless it is open already; an exit code. */
@@ -191,9 +269,10 @@ static int open_pin(const char *dir, const struct map_spec *spec, int *fd)
 		      "'slotnet prewarm' pins it again from the running programs)", path);
 }
 
-int state_read_config(const char *dir, struct slotnet_config *cfg)
+int state_read_config(const char *dir, struct slotnet_config *cfg, __u32 *abi)
 {
 	char path[PATH_MAX];
+	__u32 id;
 	int fd, ret;
 
 	pin_path(path, dir, map_specs[0].name);
@@ -201,9 +280,7 @@ int state_read_config(const char *dir, struct slotnet_config *cfg)
 	if (fd < 0)
 		return errno == ENOENT ? STATE_FRESH : sn_err(EXIT_FAILED, "%s: %s", path,
 							     strerror(errno));
-	ret = check_map(dir, &map_specs[0], fd, NULL);
-	if (!ret)
-		ret = read_config(dir, fd, cfg);
+	ret = read_pinned(dir, fd, cfg, abi, &id);
 	close(fd);
 	return ret;
 }
@@ -252,38 +329,55 @@ static int check_recorded_ids(const char *dir, const struct slotnet_config *cfg,
 }
 
 /*
- * The hot path (bind) opens only what it uses, once per process; the
- * configuration is read on every call.
+ * The configuration, read afresh (a long batch must see a prewarm that runs
+ * meanwhile), and the maps in NEED not open yet, checked against it.
  */
+static int open_maps(unsigned need, struct sn_maps *maps, struct slotnet_config *config,
+		     __u32 ids[NMAPS], unsigned *opened)
+{
+	int ret;
+
+	if ((ret = open_pin(g.pin_dir, &map_specs[0], &maps->config)) ||
+	    (ret = read_config(g.pin_dir, maps->config, config, &ids[0])))
+		return ret;
+	*opened |= 1u << 0;
+	for (size_t i = 1; i < NMAPS; i++) {
+		int *fd = map_fd(maps, &map_specs[i]);
+
+		if (!(need & (1u << i)) || *fd >= 0)
+			continue;
+		if ((ret = open_pin(g.pin_dir, &map_specs[i], fd)) ||
+		    (ret = check_map(g.pin_dir, &map_specs[i], *fd, config->max_slots, &ids[i])))
+			return ret;
+		*opened |= 1u << i;
+	}
+	return check_recorded_ids(g.pin_dir, config, ids, *opened);
+}
+
+/* The hot path (bind) opens only what it uses, once per process. */
 int state_get(unsigned need, const struct sn_maps **m, const struct slotnet_config **cfg)
 {
 	static struct sn_maps maps = SN_MAPS_CLOSED;
 	static struct slotnet_config config;
 	static __u32 ids[NMAPS];
 	static unsigned opened;
-	int ret;
+	int ret = open_maps(need, &maps, &config, ids, &opened);
 
-	need |= 1u << 0; /* the configuration */
-	for (size_t i = 0; i < NMAPS; i++) {
-		int *fd = map_fd(&maps, &map_specs[i]);
-
-		if (!(need & (1u << i)) || *fd >= 0)
-			continue;
-		if ((ret = open_pin(g.pin_dir, &map_specs[i], fd)) ||
-		    (ret = check_map(g.pin_dir, &map_specs[i], *fd, &ids[i])))
-			goto fail;
-		opened |= 1u << i;
+	if (ret == STATE_MOVED) { /* by an upgrade since we opened them: the pins are the new */
+		state_close(&maps);
+		opened = 0;
+		ret = open_maps(need, &maps, &config, ids, &opened);
 	}
-	/* Read afresh each time: a long batch must see a prewarm that runs meanwhile. */
-	if ((ret = read_config(g.pin_dir, maps.config, &config)) ||
-	    (ret = check_recorded_ids(g.pin_dir, &config, ids, opened)))
-		goto fail;
-	*m = &maps;
-	*cfg = &config;
-	return 0;
-fail:
+	if (!ret) {
+		*m = &maps;
+		*cfg = &config;
+		return 0;
+	}
 	if (ret == STATE_FRESH)
 		ret = no_state(g.pin_dir);
+	else if (ret == STATE_MOVED)
+		ret = sn_err(EXIT_FAILED, "%s: an upgrade is moving the pins to new maps, or was "
+			     "interrupted doing so: 'slotnet prewarm' finishes it", g.pin_dir);
 	state_close(&maps);
 	opened = 0;
 	return ret;
@@ -420,13 +514,33 @@ static bool same_maps(int a, int b)
 	       !memcmp(x, y, nx * sizeof(x[0]));
 }
 
+int prog_tag(int fd, char hex[PROG_TAG_LEN])
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_prog_get_info_by_fd(fd, &info, &len) < 0)
+		return -1;
+	for (int i = 0; i < BPF_TAG_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", info.tag[i]);
+	return 0;
+}
+
+/* Whether two programs are the same code (their tags: a hash of the instructions loaded). */
+static bool same_code(int a, int b)
+{
+	char x[PROG_TAG_LEN], y[PROG_TAG_LEN];
+
+	return !prog_tag(a, x) && !prog_tag(b, y) && !strcmp(x, y);
+}
+
 /*
- * The pinned program NAME when it uses the same maps as PROG; otherwise
- * PROG, pinned in its place (pinned under a temporary name, then renamed
- * over the old pin).  A new fd, *replaced set when PROG was pinned.
+ * The pinned program NAME when it is PROG's code on the same maps;
+ * otherwise PROG, pinned in its place (pinned under a temporary name, then
+ * renamed over the old pin).  A new fd; *replaced says why PROG was pinned.
  */
 static int pinned_prog(const char *dir, const char *name, struct bpf_program *prog,
-		       bool *replaced)
+		       enum prog_change *replaced)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	int fd;
@@ -435,7 +549,11 @@ static int pinned_prog(const char *dir, const char *name, struct bpf_program *pr
 	fd = bpf_obj_get(path);
 	if (fd < 0 && errno != ENOENT)
 		return -1;
-	if (fd >= 0 && same_maps(fd, bpf_program__fd(prog)))
+	if (fd >= 0 && !same_maps(fd, bpf_program__fd(prog)))
+		*replaced |= PROGS_OTHER_MAPS;
+	else if (fd >= 0 && !same_code(fd, bpf_program__fd(prog)))
+		*replaced |= PROGS_NEW_CODE;
+	else if (fd >= 0)
 		return fd;
 	if (fd >= 0)
 		close(fd);
@@ -447,48 +565,74 @@ static int pinned_prog(const char *dir, const char *name, struct bpf_program *pr
 		errno = fd;
 		return -1;
 	}
-	*replaced = true;
+	*replaced |= PROGS_PINNED;
 	return dup(bpf_program__fd(prog));
 }
 
-int state_create(const char *dir, bool prewarmed, struct sn_maps *m, struct sn_progs *p,
-		 bool *progs_replaced, __u32 map_ids[SLOTNET_MAPS])
+struct slotnet_bpf *state_load(const char *root, unsigned max_slots)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
+	struct slotnet_bpf *skel;
+	int err = 0;
+
+	libbpf_set_print(libbpf_print);
+	skel = slotnet_bpf__open_opts(&opts);
+	if (!skel) {
+		sn_err(EXIT_FAILED, "opening the BPF object: %s", strerror(errno));
+		return NULL;
+	}
+#define SIZE_MAP(NAME, name, type, k, v, max, flags, what)                                   \
+	if (!err && max == SLOTNET_MIN_MAX_SLOTS)                                            \
+		err = bpf_map__set_max_entries(skel->maps.name, max_slots);                   \
+	if (!err && !root)                                                                   \
+		err = bpf_map__set_pin_path(skel->maps.name, NULL);
+	SLOTNET_MAPS_LIST(SIZE_MAP)
+#undef SIZE_MAP
+	if (err || slotnet_bpf__load(skel) < 0) {
+		sn_err(EXIT_FAILED, "loading the BPF programs, or creating or reusing the maps "
+		       "pinned in %s: %s (-v shows libbpf's detail)", root ? root : "(none)",
+		       strerror(errno));
+		slotnet_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+int state_create(const char *dir, bool prewarmed, unsigned max_slots, struct sn_maps *m,
+		 struct sn_progs *p, enum prog_change *progs_replaced, __u32 map_ids[SLOTNET_MAPS])
+{
 	struct slotnet_bpf *skel;
 	char links[PATH_MAX];
 	int ret = 0;
 
-	libbpf_set_print(libbpf_print);
 	if (prewarmed && (ret = check_nothing_lost(dir)))
 		return ret;
 	pin_path(links, dir, LINKS_DIR);
 	if (mkdir_p(links) < 0)
 		return sn_err(EXIT_FAILED, "creating %s: %s", links, strerror(errno));
-	skel = slotnet_bpf__open_opts(&opts);
+	skel = state_load(dir, max_slots);
 	if (!skel)
-		return sn_err(EXIT_FAILED, "opening the BPF object: %s", strerror(errno));
-	if (slotnet_bpf__load(skel) < 0) {
-		ret = sn_err(EXIT_FAILED, "loading the BPF programs, or creating or reusing the maps "
-			     "pinned in %s: %s (-v shows libbpf's detail)", dir, strerror(errno));
-		goto out;
-	}
+		return EXIT_FAILED;
 #define DUP_MAP_FD(NAME, name, type, k, v, max, flags, what) \
 	m->name = dup(bpf_map__fd(skel->maps.name));
 	SLOTNET_MAPS_LIST(DUP_MAP_FD)
 #undef DUP_MAP_FD
 	for (size_t i = 0; i < NMAPS && !ret; i++)
-		ret = check_map(dir, &map_specs[i], *map_fd(m, &map_specs[i]), &map_ids[i]);
+		ret = check_map(dir, &map_specs[i], *map_fd(m, &map_specs[i]), max_slots,
+				&map_ids[i]);
 	if (ret)
 		goto out;
-	*progs_replaced = false;
+	*progs_replaced = 0;
 	p->from_slot = pinned_prog(dir, prog_pins[0], skel->progs.from_slot, progs_replaced);
 	p->to_slot = pinned_prog(dir, prog_pins[1], skel->progs.to_slot, progs_replaced);
 	if (p->from_slot < 0 || p->to_slot < 0)
 		ret = sn_err(EXIT_FAILED, "pinning the programs in %s: %s", dir, strerror(errno));
-	else if (*progs_replaced && prewarmed)
+	else if ((*progs_replaced & PROGS_OTHER_MAPS) && prewarmed)
 		sn_info("%s: the pinned programs used other maps than the pins; the data path now "
 			"uses the pinned maps", dir);
+	else if (*progs_replaced & PROGS_NEW_CODE)
+		sn_info("%s: the pinned programs are another build's; switching every slot to "
+			"this slotnet's", dir);
 out:
 	slotnet_bpf__destroy(skel);
 	return ret;
@@ -529,13 +673,14 @@ int link_unpin(const char *dir, const char *veth)
 	return 0;
 }
 
-static int remove_links_dir(const char *dir)
+/* Removes DIR/SUB and every pin in it. */
+static int remove_pin_subdir(const char *dir, const char *sub)
 {
 	char path[PATH_MAX];
 	struct dirent *e;
 	DIR *d;
 
-	pin_path(path, dir, LINKS_DIR);
+	pin_path(path, dir, sub);
 	d = opendir(path);
 	if (!d)
 		return errno == ENOENT ? 0 : -1;
@@ -550,8 +695,9 @@ int state_remove(const char *dir)
 {
 	char path[PATH_MAX];
 
-	if (remove_links_dir(dir) < 0)
-		return sn_err(EXIT_FAILED, "removing %s/" LINKS_DIR ": %s", dir, strerror(errno));
+	if (remove_pin_subdir(dir, LINKS_DIR) < 0 || remove_pin_subdir(dir, UPGRADE_DIR) < 0)
+		return sn_err(EXIT_FAILED, "removing %s/" LINKS_DIR " or " UPGRADE_DIR ": %s", dir,
+			      strerror(errno));
 	for (size_t i = 0; i < sizeof(prog_pins) / sizeof(prog_pins[0]); i++) {
 		pin_path(path, dir, prog_pins[i]);
 		if (unlink(path) < 0 && errno != ENOENT)

@@ -113,6 +113,7 @@ static int remove_root_rules(const struct slotnet_config *cfg)
 int do_teardown(int argc, char **argv)
 {
 	struct slotnet_config cfg;
+	__u32 abi;
 	char **args;
 	int nargs, ret;
 
@@ -121,7 +122,7 @@ int do_teardown(int argc, char **argv)
 		return ret < 0 ? EXIT_DONE : ret;
 	if ((ret = need_privileges()) || (ret = pin_dir_check(g.pin_dir)) || (ret = lock_pin_dir()))
 		return ret;
-	ret = state_read_config(g.pin_dir, &cfg);
+	ret = state_read_config(g.pin_dir, &cfg, &abi); /* any ABI this slotnet reads */
 	if (ret == STATE_FRESH) {
 		/* Maps may be pinned without a configuration if the first prewarm died early. */
 		ret = state_remove(g.pin_dir);

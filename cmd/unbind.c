@@ -184,16 +184,21 @@ int do_unbind(int argc, char **argv)
 		return ret < 0 ? EXIT_DONE : ret;
 	if (!nargs)
 		return sn_err(EXIT_USAGE, "which slot? (slotnet unbind SLOT)");
-	if ((ret = need_privileges()) || (ret = state_get(SN_BINDINGS | SN_COUNTERS, &m, &cfg)) ||
-	    (ret = parse_slot(args[0], cfg, &slot)))
+	/* State first: no lock file is made for a directory that holds none. */
+	if ((ret = need_privileges()) || (ret = state_require()) || (ret = lock_binders()))
 		return ret;
+	if ((ret = state_get(SN_BINDINGS | SN_COUNTERS, &m, &cfg)) ||
+	    (ret = parse_slot(args[0], cfg, &slot)))
+		goto out;
 	/*
 	 * Held until the slot is free: a second unbind waits, so its final
 	 * delete can never hit a binding made after this one scrubbed.
 	 */
 	if ((ret = lock_slot(slot)))
-		return ret;
+		goto out;
 	ret = unbind_slot(m, cfg, slot);
 	unlock_slot(slot);
+out:
+	unlock_binders();
 	return ret;
 }

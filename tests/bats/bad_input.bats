@@ -18,11 +18,23 @@ refused() {
 }
 
 @test "prewarm --slots 0 is refused" {
-    refused "prewarm: --slots '0': out of range 1..16384" prewarm --slots 0 --prefix "$P" --tunnel "$TUNNEL"
+    refused "prewarm: --slots '0': out of range 1..65536" prewarm --slots 0 --prefix "$P" --tunnel "$TUNNEL"
 }
 
-@test "prewarm --slots above 16384 is refused" {
-    refused "prewarm: --slots '16385': out of range 1..16384" prewarm --slots 16385 --prefix "$P" --tunnel "$TUNNEL"
+@test "prewarm --slots above 65536 is refused" {
+    refused "prewarm: --slots '65537': out of range 1..65536" prewarm --slots 65537 --prefix "$P" --tunnel "$TUNNEL"
+}
+
+@test "prewarm --max-slots that is not a power of two is refused" {
+    refused "prewarm: --max-slots 3000: not a power of two" prewarm --slots 4 --max-slots 3000 --prefix "$P" --tunnel "$TUNNEL"
+}
+
+@test "prewarm --max-slots below 1024 is refused" {
+    refused "prewarm: --max-slots '512': out of range 1024..65536" prewarm --slots 4 --max-slots 512 --prefix "$P" --tunnel "$TUNNEL"
+}
+
+@test "prewarm --slots more than --max-slots is refused" {
+    refused "prewarm: --slots 2000: more than --max-slots 1024" prewarm --slots 2000 --max-slots 1024 --prefix "$P" --tunnel "$TUNNEL"
 }
 
 @test "prewarm --slots that is not a decimal number is refused" {

@@ -277,11 +277,11 @@ bad_input_setup() {
 @test "bind --vni in the slots' placeholder range is refused, naming the range" {
     bad_input_setup
     refused_unchanged "bind 1 --vni 16000000 --force" "bind: " "--vni 16000000" \
-        "placeholder (dummy) VNI range 16000000..16016383"
-    refused_unchanged "bind 0 --vni 16016383" "bind: " "--vni 16016383" "16000000..16016383"
+        "placeholder (dummy) VNI range 16000000..16065535"
+    refused_unchanged "bind 0 --vni 16065535" "bind: " "--vni 16065535" "16000000..16065535"
     run sn bind 0 --vni 15999999
     assert_status 0
-    run sn bind 2 --vni 16016384
+    run sn bind 2 --vni 16065536
     assert_status 0
 }
 

@@ -4,14 +4,20 @@
 # helper tool dying early reported rather than taking slotnet with it.
 load helpers
 
-@test "--version and -V print the version and the map ABI" {
+@test "--version and -V print the version, the map ABI and the programs' tags" {
+    local tag='[0-9a-f]{16}'
     for opt in --version -V; do
         run --separate-stderr "$SLOTNET" "$opt"
         assert_status 0
-        expect_eq "$output" "slotnet 0.1.0 (map ABI 5)" "$opt"
+        [[ $output =~ ^"slotnet 0.2.0 (map ABI 6)"$'\n'"from_slot tag "$tag$'\n'"to_slot tag "$tag$ ]] ||
+            fail "$opt: $output"
         # shellcheck disable=SC2154 # set by bats' run --separate-stderr
         expect_eq "$stderr" "" "stderr of $opt"
     done
+    # Tags are the kernel's hash of the instructions loaded: not without root.
+    run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$SLOTNET" -V
+    assert_status 0
+    expect_eq "$output" "slotnet 0.2.0 (map ABI 6)"$'\n'"programs' tags: known once loaded (run as root)" "-V as nobody"
 }
 
 @test "-h and --help on every subcommand print its usage and exit 0" {

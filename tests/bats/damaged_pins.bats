@@ -87,11 +87,11 @@ refused_by_every_command() { # MESSAGE-PART
 @test "a damaged slot count is refused: no bind past the maps, no teardown hang" {
     prewarm_and_bind
     poke_config 4 $(le32 0)
-    refused_by_every_command "field nslots is 0 (1..16384)"
+    refused_by_every_command "field nslots is 0 (1..max_slots 1024)"
     poke_config 4 $(le32 20000)
-    refused_by_every_command "field nslots is 20000 (1..16384)"
+    refused_by_every_command "field nslots is 20000 (1..max_slots 1024)"
     poke_config 4 $(le32 4294967295)
-    refused_by_every_command "field nslots is 4294967295 (1..16384)"
+    refused_by_every_command "field nslots is 4294967295 (1..max_slots 1024)"
 }
 
 @test "a prefix that leads out of /run/netns is refused and teardown deletes nothing" {
@@ -161,10 +161,23 @@ refused_by_every_command() { # MESSAGE-PART
     poke_config 94 dc 05 # guest_mtu 1500
     refused_by_every_command "field guest_mtu is 1500 (underlay_mtu 1500 less 50 of tunnel headers is 1450)"
     bpftool map update pinned "$PIN/config" key 0 0 0 0 value hex $good
-    poke_config 0 $(le32 2) # a binding of another map ABI
+    poke_config 116 $(le32 3000) # max_slots
+    refused_by_every_command "field max_slots is 3000 (not a power of two)"
+    bpftool map update pinned "$PIN/config" key 0 0 0 0 value hex $good
+    # Pins of a map ABI this slotnet does not read: exit 2, both versions named.
+    poke_config 0 $(le32 2)
     run --separate-stderr sn dump
-    assert_status 1
-    [[ $stderr == *"pins have map ABI 2, this slotnet"* ]] || fail "stderr: $stderr"
+    assert_status 2
+    [[ $stderr == *"pins have map ABI 2, older than any this slotnet (0.2.0, map ABI 6) upgrades from (map ABI 5 on)"* ]] ||
+        fail "stderr: $stderr"
+    poke_config 0 $(le32 7)
+    for cmd in dump prewarm teardown "bind 0 --vni 5"; do
+        # shellcheck disable=SC2086 # the command's words
+        run --separate-stderr sn $cmd
+        assert_status 2
+        [[ $stderr == *"pins have map ABI 7, newer than this slotnet's (0.2.0, map ABI 6): run the slotnet that made them, or a newer one"* ]] ||
+            fail "$cmd: stderr: $stderr"
+    done
 }
 
 # Slot 0 bound to VNI 100 with a tenant endpoint that pings through it.
@@ -212,7 +225,7 @@ bound_slot_with_tenant() {
 @test "a bindings pin replaced by another map: commands refuse, prewarm switches the programs to it" {
     bound_slot_with_tenant
     rm "$PIN/bindings"
-    bpftool map create "$PIN/bindings" type hash key 4 value 16 entries 16384 name bindings flags 1
+    bpftool map create "$PIN/bindings" type hash key 4 value 16 entries 1024 name bindings flags 1
     run --separate-stderr sn bind 1 --vni 999
     assert_status 1
     [[ $stderr == *"$PIN/bindings: not the map the pinned programs use"* ]] || fail "bind: $stderr"

@@ -8,12 +8,18 @@ load helpers
     run --separate-stderr sn dump
     assert_status 0
     expect_eq "${lines[0]}" "pin dir $PIN: 3 slots, prefix $P, tunnel $TUNNEL, remote 198.51.100.7, outside 10.66.0.0/24, inside 169.254.1.2/30 via 169.254.1.1, attach tc, underlay MTU 1500, guest MTU 1450" "configuration line"
+    local from to
+    from=$(bpftool prog show pinned "$PIN/from_slot" -j | jq -r '"\(.tag) (id \(.id))"')
+    to=$(bpftool prog show pinned "$PIN/to_slot" -j | jq -r '"\(.tag) (id \(.id))"')
+    expect_eq "${lines[1]}" "programs: from_slot tag $from, to_slot tag $to" "programs line"
+    [[ ${lines[2]} =~ ^"maps: config 1 ("[0-9]+" B), slots 1024 ("[0-9]+" B), ifslots 1024 ("[0-9]+" B), bindings 1024 ("[0-9]+" B), counters 1024 ("[0-9]+" B); "[0-9]+" B of kernel memory with "[0-9]+" possible CPUs"$ ]] ||
+        fail "maps line: ${lines[2]}"
     # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
-    expect_eq "$(echo ${lines[1]})" "SLOT NETNS OUTSIDE DUMMY_VNI VNI REMOTE STATE TX_PKTS TX_BYTES TX_DROPS RX_PKTS RX_BYTES RX_DROPS" "header"
-    expect_eq "${#lines[@]}" 5 "number of lines"
+    expect_eq "$(echo ${lines[3]})" "SLOT NETNS OUTSIDE DUMMY_VNI VNI REMOTE STATE TX_PKTS TX_BYTES TX_DROPS RX_PKTS RX_BYTES RX_DROPS" "header"
+    expect_eq "${#lines[@]}" 7 "number of lines"
     for i in 0 1 2; do
         # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
-        expect_eq "$(echo ${lines[2 + i]})" "$i $P$i 10.66.0.$((i + 1)) $((16000000 + i)) - 198.51.100.7 free 0 0 0 0 0 0" "row of slot $i"
+        expect_eq "$(echo ${lines[4 + i]})" "$i $P$i 10.66.0.$((i + 1)) $((16000000 + i)) - 198.51.100.7 free 0 0 0 0 0 0" "row of slot $i"
     done
     # shellcheck disable=SC2154 # set by bats' run --separate-stderr
     expect_eq "$stderr" "" "stderr"
@@ -24,8 +30,18 @@ load helpers
     run --separate-stderr sn -j dump
     assert_status 0
     expect_eq "$(jq -c .config <<<"$output")" \
-        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"$TUNNEL\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tc\",\"underlay_mtu\":1500,\"guest_mtu\":1450,\"abi_version\":5}" \
+        "{\"pin_dir\":\"$PIN\",\"slots\":3,\"prefix\":\"$P\",\"tunnel\":\"$TUNNEL\",\"remote\":\"192.0.2.1\",\"outside\":\"10.66.0.0/24\",\"inside\":\"169.254.1.2/30\",\"gateway\":\"169.254.1.1\",\"attach\":\"tc\",\"underlay_mtu\":1500,\"guest_mtu\":1450,\"abi_version\":6,\"max_slots\":1024}" \
         "config"
+    # The pinned programs as bpftool sees them; every map with the kernel's figure for its memory.
+    expect_eq "$(jq -c .programs <<<"$output")" \
+        "$(for p in from_slot to_slot; do bpftool prog show pinned "$PIN/$p" -j; done |
+            jq -c -s '[.[] | {name, tag, id}]')" "programs"
+    expect_eq "$(jq -c '[.maps[] | [.name, .id, .key_size, .value_size, .max_entries, .memory]]' <<<"$output")" \
+        "$(for m in config slots ifslots bindings counters; do bpftool map show pinned "$PIN/$m" -j; done |
+            jq -c -s '[.[] | [.name, .id, .bytes_key, .bytes_value, .max_entries, .bytes_memlock]]')" \
+        "maps (name, id, key and value sizes, entries, memory) as bpftool shows them"
+    expect_eq "$(jq '[.maps[].memory] | all(. > 0)' <<<"$output")" true "every map's memory is known"
+    expect_eq "$(jq '.maps_memory == ([.maps[].memory] | add)' <<<"$output")" true "maps_memory is their sum"
     expect_eq "$(jq '.slots | length' <<<"$output")" 3 "number of slots"
     no_drops='{"malformed":0,"not_ipv4":0,"spoof":0,"dest":0,"unbound":0,"vni":0,"remote":0,"hairpin":0}'
     for i in 0 1 2; do
@@ -44,11 +60,11 @@ load helpers
     run --separate-stderr sn dump
     assert_status 0
     # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
-    expect_eq "$(echo ${lines[2]})" "0 ${P}0 100.64.0.1 16000000 - $DEFAULT_REMOTE free 0 0 0 0 0 0" "row of slot 0"
+    expect_eq "$(echo ${lines[4]})" "0 ${P}0 100.64.0.1 16000000 - $DEFAULT_REMOTE free 0 0 0 0 0 0" "row of slot 0"
     # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
-    expect_eq "$(echo ${lines[3]})" "1 ${P}1 100.64.0.2 16000001 4242 $DEFAULT_REMOTE bound 0 0 0 0 0 0" "row of slot 1"
+    expect_eq "$(echo ${lines[5]})" "1 ${P}1 100.64.0.2 16000001 4242 $DEFAULT_REMOTE bound 0 0 0 0 0 0" "row of slot 1"
     # shellcheck disable=SC2086,SC2116 # echo of the unquoted row squeezes its padding to single spaces
-    expect_eq "$(echo ${lines[4]})" "2 ${P}2 100.64.0.3 16000002 77 198.51.100.9 bound 0 0 0 0 0 0" "row of slot 2"
+    expect_eq "$(echo ${lines[6]})" "2 ${P}2 100.64.0.3 16000002 77 198.51.100.9 bound 0 0 0 0 0 0" "row of slot 2"
     run --separate-stderr sn -j dump
     assert_status 0
     expect_eq "$(jq -c '[.slots[] | {vni, remote, state}]' <<<"$output")" \

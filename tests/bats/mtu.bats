@@ -78,7 +78,7 @@ root_mtu() { ip -n "$W" -j link show "$P$1" | jq -r '.[0].mtu'; }
         "[\"/run/netns/${P}2\",\"tap0\",8951,null,null]" "dump -j 2"
     # A whole dump in text has no vmm lines: one row per slot.
     run sn dump
-    expect_eq "${#lines[@]}" 6 "lines of the whole dump (config, header, 4 slots)"
+    expect_eq "${#lines[@]}" 8 "lines of the whole dump (config, programs, maps, header, 4 slots)"
 }
 
 @test "dump SLOT with rules on shows the MAC and address the rule sets allow" {

@@ -8,8 +8,8 @@ load helpers
     scale_test
     run --separate-stderr sn -j prewarm --slots 300 --prefix "$P" --tunnel "$TUNNEL" --remote 198.51.100.7
     assert_status 0
-    expect_eq "$(jq -c '[keys_unsorted, .slots, .created, .pin_dir, (.ms | type)]' <<<"$output")" \
-        "[[\"slots\",\"created\",\"repaired\",\"pin_dir\",\"ms\"],300,300,\"$PIN\",\"number\"]" "prewarm -j report"
+    expect_eq "$(jq -c '[keys_unsorted, .slots, .created, .pin_dir, (.ms | type), .upgraded, .programs_replaced]' <<<"$output")" \
+        "[[\"slots\",\"created\",\"repaired\",\"pin_dir\",\"ms\",\"upgraded\",\"programs_replaced\"],300,300,\"$PIN\",\"number\",false,false]" "prewarm -j report"
 
     assert_all_slots_whole 300
     assert_root_routes_and_neighbours 300
@@ -194,14 +194,14 @@ load helpers
 
 @test "teardown and prewarm of pins without a configuration say nothing of missing state" {
     mkdir -p "$PIN"
-    bpftool map create "$PIN/config" type array key 4 value 116 entries 1 name config
+    bpftool map create "$PIN/config" type array key 4 value 120 entries 1 name config
     run --separate-stderr sn prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL"
     assert_status 0
     expect_eq "$stderr" "" "prewarm's stderr"
     assert_all_slots_whole 2
     sn -q teardown
     mkdir -p "$PIN"
-    bpftool map create "$PIN/config" type array key 4 value 116 entries 1 name config
+    bpftool map create "$PIN/config" type array key 4 value 120 entries 1 name config
     run --separate-stderr sn teardown
     assert_status 0
     expect_eq "$stderr" "slotnet: teardown: nothing to remove in $PIN" "stderr"

@@ -51,6 +51,7 @@ static void prewarmed(struct slotnet_config *cfg)
 {
 	config_defaults(cfg, "/sys/fs/bpf/slotnet");
 	cfg->nslots = 8;
+	cfg->max_slots = 1024;
 	for (int i = 0; i < SLOTNET_MAPS; i++)
 		cfg->map_ids[i] = 100 + i;
 }
@@ -79,8 +80,8 @@ static void test_defaults(void)
 	      "link group: the top bit set, different for another pin directory", "0x%x 0x%x",
 	      a.link_group, b.link_group);
 	ret = config_check(&a, why, sizeof(why));
-	check(ret == -1 && !strcmp(why, "field nslots is 0 (1..16384)"),
-	      "the defaults alone are not a prewarmed configuration: nslots 0", "ret %d why '%s'",
+	check(ret == -1 && !strcmp(why, "field max_slots is 0 (the maps hold 1024..65536 slots)"),
+	      "the defaults alone are not a prewarmed configuration: no maps' size", "ret %d why '%s'",
 	      ret, why);
 	prewarmed(&a);
 	why[0] = '\0';
@@ -99,7 +100,17 @@ static void test_defaults(void)
 
 #define C struct slotnet_config *c
 static void nslots_0(C) { c->nslots = 0; }
-static void nslots_max(C) { c->nslots = 16384; c->outside_plen = 8; c->outside_be = ip("10.0.0.0"); }
+static void nslots_max(C)
+{
+	c->nslots = 65536;
+	c->max_slots = 65536;
+	c->outside_plen = 8;
+	c->outside_be = ip("10.0.0.0");
+}
+static void max_slots_odd(C) { c->max_slots = 3072; }
+static void max_slots_small(C) { c->max_slots = 512; }
+static void max_slots_huge(C) { c->max_slots = 131072; }
+static void nslots_past_max(C) { c->nslots = 1025; }
 static void nslots_20000(C) { c->nslots = 20000; }
 static void nslots_huge(C) { c->nslots = 4294967295u; }
 static void nslots_past_outside(C) { c->nslots = 255; c->outside_plen = 24; }
@@ -159,10 +170,16 @@ static const struct {
 	void (*damage)(struct slotnet_config *c);
 	const char *why;  /* NULL: accepted */
 } damaged[] = {
-	{ "nslots 0", nslots_0, "field nslots is 0 (1..16384)" },
-	{ "nslots 16384 in a /8", nslots_max, NULL },
-	{ "nslots 20000", nslots_20000, "field nslots is 20000 (1..16384)" },
-	{ "nslots 2^32-1", nslots_huge, "field nslots is 4294967295 (1..16384)" },
+	{ "nslots 0", nslots_0, "field nslots is 0 (1..max_slots 1024)" },
+	{ "nslots 65536 in a /8", nslots_max, NULL },
+	{ "nslots 20000", nslots_20000, "field nslots is 20000 (1..max_slots 1024)" },
+	{ "nslots 2^32-1", nslots_huge, "field nslots is 4294967295 (1..max_slots 1024)" },
+	{ "nslots past max_slots", nslots_past_max, "field nslots is 1025 (1..max_slots 1024)" },
+	{ "max_slots 3072", max_slots_odd, "field max_slots is 3072 (not a power of two)" },
+	{ "max_slots 512", max_slots_small,
+	  "field max_slots is 512 (the maps hold 1024..65536 slots)" },
+	{ "max_slots 131072", max_slots_huge,
+	  "field max_slots is 131072 (the maps hold 1024..65536 slots)" },
 	{ "255 slots in a /24", nslots_past_outside,
 	  "field nslots is 255 (outside /24 has only 254 addresses)" },
 	{ "254 slots in a /24", nslots_fill_outside, NULL },
@@ -260,15 +277,15 @@ static void test_vni(void)
 		{ 0, NULL },
 		{ 4242, NULL },
 		{ 15999999, NULL },
-		{ 16000000, "in the slots' placeholder (dummy) VNI range 16000000..16016383" },
-		{ 16016383, "in the slots' placeholder (dummy) VNI range 16000000..16016383" },
-		{ 16016384, NULL },
+		{ 16000000, "in the slots' placeholder (dummy) VNI range 16000000..16065535" },
+		{ 16065535, "in the slots' placeholder (dummy) VNI range 16000000..16065535" },
+		{ 16065536, NULL },
 		{ 16777215, NULL },
 		{ 16777216, "out of range (VNIs are 24 bits: 0..16777215)" },
 		{ 0xffffffffu, "out of range (VNIs are 24 bits: 0..16777215)" },
 	};
 
-	check(CONFIG_DUMMY_VNI_LAST == 16016383, "the placeholder range ends at 16016383", "%u",
+	check(CONFIG_DUMMY_VNI_LAST == 16065535, "the placeholder range ends at 16065535", "%u",
 	      (unsigned)CONFIG_DUMMY_VNI_LAST);
 	for (size_t i = 0; i < sizeof(vnis) / sizeof(vnis[0]); i++) {
 		const char *why = NULL;

@@ -3,7 +3,7 @@
 # libbpf, no kernel).  Each is built twice: static with musl like slotnet
 # ($(BUILD)/test_*), and with glibc's gcc under AddressSanitizer and
 # UndefinedBehaviorSanitizer ($(BUILD)/asan/test_*), as musl has no ASan.
-UNIT_NAMES := test_parse test_nl test_rt test_opts test_out test_fw test_config test_pool
+UNIT_NAMES := test_parse test_nl test_rt test_opts test_out test_fw test_config test_pool test_migrate
 UNIT_TESTS := $(UNIT_NAMES:%=$(BUILD)/%)
 UNIT_ASAN := $(UNIT_NAMES:%=$(BUILD)/asan/%)
 
@@ -15,6 +15,7 @@ $(BUILD)/test_out $(BUILD)/asan/test_out: cmd/out.c
 $(BUILD)/test_fw $(BUILD)/asan/test_fw: cmd/fw.c
 $(BUILD)/test_config $(BUILD)/asan/test_config: cmd/config.c cmd/parse.c
 $(BUILD)/test_pool $(BUILD)/asan/test_pool: cmd/pool.c
+$(BUILD)/test_migrate $(BUILD)/asan/test_migrate: cmd/migrate.c
 
 UNIT_DEPS := tests/unit/tap.h tests/unit/capture.h $(wildcard cmd/*.h) $(BPF_HDRS)
 
