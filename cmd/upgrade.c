@@ -430,8 +430,12 @@ int upgrade_maps(struct prewarm *p)
 	if (ret || !u.moved)
 		return ret;
 	p->upgraded = true;
-	sn_info("upgraded %s: map ABI %u -> %d, maps of %u -> %u slots, in %.0f ms", g.pin_dir,
-		p->pinned_abi & ~SLOTNET_ABI_MOVING, SLOTNET_ABI_VERSION, p->pinned.max_slots,
-		p->cfg.max_slots, sn_now_ms() - start);
+	if ((p->pinned_abi & ~SLOTNET_ABI_MOVING) == SLOTNET_ABI_VERSION)
+		sn_info("upgraded %s: maps of %u -> %u slots, in %.0f ms", g.pin_dir,
+			p->pinned.max_slots, p->cfg.max_slots, sn_now_ms() - start);
+	else
+		sn_info("upgraded %s: map ABI %u -> %d, maps of %u -> %u slots, in %.0f ms",
+			g.pin_dir, p->pinned_abi & ~SLOTNET_ABI_MOVING, SLOTNET_ABI_VERSION,
+			p->pinned.max_slots, p->cfg.max_slots, sn_now_ms() - start);
 	return 0;
 }

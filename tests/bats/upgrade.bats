@@ -183,6 +183,53 @@ upgrade_under_traffic() { # ATTACH
     upgrade_under_traffic tcx
 }
 
+# Another build of this tree, of the same map ABI but other programs (the
+# BPF object compiled for -mcpu=v2: other instructions, so other tags),
+# in build/variant-v2 (made once, under a lock); its slotnet in VARIANT.
+variant_build() {
+    local dir=$REPO/build/variant-v2 fd rc=0
+    VARIANT=$dir/slotnet
+    exec {fd}>"$dir.lock"
+    flock -w 600 "$fd" || rc=1
+    ((rc)) || [[ $VARIANT -nt $SLOTNET ]] ||
+        env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$REPO" -j2 BUILD="$dir" \
+            VENDOR="$REPO/build/vendor" -o "$REPO/build/vendor/.stamp" \
+            BPF_CFLAGS="-O2 -g -target bpf -mcpu=v2 -Wall -Werror -isystem $REPO/build/vendor/include -isystem $REPO/build/vendor/kinc -Ibpf -I$dir" \
+            "$VARIANT" >"$dir.log" 2>&1 || rc=1
+    exec {fd}>&-
+    ((!rc)) || fail "building the -mcpu=v2 variant failed: $(tail -5 "$dir.log" 2>/dev/null)"
+}
+
+# The programs-only upgrade of attach ATTACH: same maps, new code.
+programs_upgrade_under_traffic() { # ATTACH
+    local ids tags
+    variant_build
+    OLD_SLOTNET=$VARIANT
+    two_tenants "$1"
+    ids=$(sn -j dump | jq -c '[.maps[].id]')
+    [[ $(pinned_tags) != "$(new_tags)" ]] || fail "the variant's tags are this build's: $(pinned_tags)"
+    streams_start
+    local report err=$BATS_TEST_TMPDIR/prewarm.err
+    report=$(sn -j prewarm 2>"$err") || fail "prewarm failed: $(<"$err")"
+    expect_eq "$(jq -c '[.upgraded, .programs_replaced]' <<<"$report")" "[false,true]" \
+        "prewarm -j: maps not upgraded, programs replaced"
+    [[ $(<"$err") == *"the pinned programs are another build's; switching every slot to this slotnet's"* ]] ||
+        fail "prewarm's stderr: $(<"$err")"
+    streams_end_checked sn
+    expect_eq "$(pinned_tags)" "$(new_tags)" "pinned programs' tags against slotnet --version"
+    expect_eq "$(jq -c '[.maps[].id]' <<<"$AFTER")" "$ids" "the maps (their ids): the same ones"
+    expect_eq "$(pinned_state_abi)" "$NEW_ABI" "the pinned state, whole"
+}
+
+@test "another build of the same map ABI under traffic: every slot switches to its programs, maps and counters kept" {
+    programs_upgrade_under_traffic tc
+}
+
+@test "with --attach tcx another build of the same map ABI under traffic: every link switches, maps and counters kept" {
+    skip_without_tcx
+    programs_upgrade_under_traffic tcx
+}
+
 # Each of 8 rounds: a fresh prewarm by the previous release of 2 to 4 slots,
 # slot 0 bound to tenant a (and pinging it), the last slot bound to another
 # VNI with remote R_B; the upgrade started in the background and killed
