@@ -132,8 +132,11 @@ static int remove_next(const struct upgrade *u)
 	return 0;
 }
 
-/* Step 2: the old configuration's abi_version gets SLOTNET_ABI_MOVING (its layout is the old one). */
-static int mark_moving(struct upgrade *u)
+/*
+ * Step 2: the old configuration's abi_version gets SLOTNET_ABI_MOVING, or
+ * loses it again (MOVING false); its layout is the old one.
+ */
+static int mark_moving(struct upgrade *u, bool moving)
 {
 	unsigned char value[1024];
 	__u32 key = 0, abi;
@@ -141,9 +144,9 @@ static int mark_moving(struct upgrade *u)
 	if (bpf_map_lookup_elem(u->old[SLOTNET_MAP_CONFIG], &key, value) < 0)
 		return sn_err(EXIT_FAILED, "upgrade: reading the configuration: %s", strerror(errno));
 	memcpy(&abi, value, sizeof(abi));
-	if (abi & SLOTNET_ABI_MOVING)
+	if (!!(abi & SLOTNET_ABI_MOVING) == moving)
 		return 0;
-	abi |= SLOTNET_ABI_MOVING;
+	abi ^= SLOTNET_ABI_MOVING;
 	memcpy(value, &abi, sizeof(abi));
 	if (bpf_map_update_elem(u->old[SLOTNET_MAP_CONFIG], &key, value, BPF_EXIST) < 0)
 		return sn_err(EXIT_FAILED, "upgrade: marking the configuration: %s", strerror(errno));
@@ -402,8 +405,15 @@ static int run(struct upgrade *u)
 		/* Only a leftover DIR/next: the state is whole and current already. */
 		if (p->pinned_abi == SLOTNET_ABI_VERSION && p->cfg.max_slots == p->pinned.max_slots)
 			return 0;
-		if ((ret = mark_moving(u)) || (ret = stage(u)))
+		if ((ret = mark_moving(u, true)))
 			return ret;
+		/* Nothing uses the new maps yet: a failed copy leaves the old state as it was. */
+		if ((ret = stage(u))) {
+			close_all(u->new);
+			if (!remove_next(u))
+				mark_moving(u, false);
+			return ret;
+		}
 		close_all(u->new);
 	}
 	if ((ret = open_next(u)))
