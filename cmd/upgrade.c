@@ -7,20 +7,22 @@
  *   2. the old configuration marked SLOTNET_ABI_MOVING: no slotnet writes
  *      the old maps any more, so what is copied stays exact;
  *   3. new maps and programs made and pinned in DIR/next, the old contents
- *      converted into them (migrate.c), the new configuration written last:
- *      a complete DIR/next/config means the new state is whole;
+ *      converted into them (migrate.c), the new configuration written last
+ *      (a complete DIR/next/config means the new state is whole), then the
+ *      old bindings frozen: a binder of an older slotnet that read the old
+ *      configuration before step 2 gets an error, never a lost binding;
  *   4. the attach switched to the new programs (two filter replaces, or a
- *      link update per tcx link), then an RCU grace period, after which no
- *      old program runs; the old counters are then final and added to the
- *      new ones (atomically: the new programs count meanwhile);
- *   5. the new pins renamed over the old, the configuration last; the old
- *      bindings frozen (a binder of an older slotnet that read the old
- *      configuration before step 2 gets an error, never a lost binding).
+ *      link update per tcx link), then a wait for running programs, after
+ *      which no old program runs; the old counters are then final and moved
+ *      to the new ones (added atomically: the new programs count meanwhile);
+ *   5. the new pins renamed over the old, the configuration last.
  *
  * A run killed before step 3 completes is rolled back (DIR/next removed,
- * done again); after, rolled forward from step 4.
+ * done again); after, rolled forward from step 4, the bindings copied again
+ * first (an older binder may have written them before the freeze).
  */
 #include "prewarm_priv.h"
+#include "config.h"
 #include "lock.h"
 #include "migrate.h"
 #include "slotnet.h"
@@ -35,8 +37,6 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <linux/membarrier.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -101,11 +101,16 @@ static void close_all(int fds[NMAPS])
 	}
 }
 
-/* Whether DIR/next holds a whole new state (its configuration, in CFG, is written last). */
+/*
+ * Whether DIR/next holds a whole new state of this slotnet's ABI: its
+ * configuration, in CFG, is written last, and must pass every check (a
+ * DIR/next another slotnet left is not ours to finish).
+ */
 static bool next_complete(const struct upgrade *u, struct slotnet_config *cfg)
 {
-	char path[PATH_MAX];
-	__u32 key = 0;
+	struct bpf_map_info info = { 0 };
+	__u32 key = 0, len = sizeof(info);
+	char path[PATH_MAX], why[160];
 	int fd;
 	bool whole;
 
@@ -113,7 +118,10 @@ static bool next_complete(const struct upgrade *u, struct slotnet_config *cfg)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return false;
-	whole = bpf_map_lookup_elem(fd, &key, cfg) == 0 && cfg->abi_version == SLOTNET_ABI_VERSION;
+	whole = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == BPF_MAP_TYPE_ARRAY &&
+		info.key_size == sizeof(key) && info.value_size == sizeof(*cfg) &&
+		info.max_entries == 1 && bpf_map_lookup_elem(fd, &key, cfg) == 0 &&
+		cfg->abi_version == SLOTNET_ABI_VERSION && config_check(cfg, why, sizeof(why)) == 0;
 	close(fd);
 	return whole;
 }
@@ -224,6 +232,39 @@ static int write_next_config(struct upgrade *u)
 	return 0;
 }
 
+/*
+ * From the moment DIR/next is whole, the old bindings take no write: a
+ * binder of an older slotnet that read the old configuration before it was
+ * marked, and got its slot's lock when a killed upgrade dropped it, fails
+ * rather than writing a map no program will read.
+ */
+static int freeze_old_bindings(struct upgrade *u)
+{
+	if (bpf_map_freeze(u->old[SLOTNET_MAP_BINDINGS]) < 0 && errno != EBUSY)
+		return sn_err(EXIT_FAILED, "upgrade: freezing the old bindings: %s", strerror(errno));
+	return 0;
+}
+
+/* A killed run's bindings again: what an older binder changed before the freeze. */
+static int resync_bindings(struct upgrade *u)
+{
+	struct slotnet_binding b;
+	__u32 key, next;
+	void *prev = NULL;
+	int ret;
+
+	if ((ret = copy_hash(u, SLOTNET_MAP_BINDINGS, sizeof(b))))
+		return ret;
+	while (bpf_map_get_next_key(u->new[SLOTNET_MAP_BINDINGS], prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(u->old[SLOTNET_MAP_BINDINGS], &key, &b) < 0 && errno == ENOENT &&
+		    bpf_map_delete_elem(u->new[SLOTNET_MAP_BINDINGS], &key) < 0 && errno != ENOENT)
+			return sn_err(EXIT_FAILED, "upgrade: slot %u's binding: %s", key, strerror(errno));
+	}
+	return 0;
+}
+
 /* Step 3: DIR/next made whole from the old maps. */
 static int stage(struct upgrade *u)
 {
@@ -244,6 +285,8 @@ static int stage(struct upgrade *u)
 	    !(ret = copy_hash(u, SLOTNET_MAP_BINDINGS, sizeof(struct slotnet_binding))) &&
 	    !(ret = pin_progs(u, skel)))
 		ret = write_next_config(u);
+	if (!ret)
+		ret = freeze_old_bindings(u);
 	slotnet_bpf__destroy(skel);
 	return ret;
 }
@@ -277,13 +320,30 @@ static int open_next(struct upgrade *u)
 }
 
 /*
- * After it, no program that started before it is still running: TC
- * programs run under RCU, and MEMBARRIER_CMD_GLOBAL waits for a grace period.
+ * After it, no program that started before it is still running: an update
+ * of a map-in-map waits for every running (non-sleepable) BPF program to
+ * finish (the kernel's maybe_wait_bpf_programs), on every kernel.
  */
-static void wait_for_old_programs(void)
+static int wait_for_old_programs(void)
 {
-	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
-		usleep(100 * 1000); /* nohz_full kernels refuse it; a grace period is far shorter */
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	int inner, outer = -1, ret = -1;
+	__u32 key = 0;
+
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sn_grace", 4, 4, 1, NULL);
+	if (inner >= 0) {
+		opts.inner_map_fd = inner;
+		outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "sn_grace", 4, 4, 1, &opts);
+	}
+	if (outer >= 0)
+		ret = bpf_map_update_elem(outer, &key, &inner, BPF_ANY);
+	if (ret < 0)
+		ret = sn_err(EXIT_FAILED, "upgrade: waiting for the old programs: %s", strerror(errno));
+	if (outer >= 0)
+		close(outer);
+	if (inner >= 0)
+		close(inner);
+	return ret;
 }
 
 /* Step 4's end: the old counts, final now, added to what the new programs have counted. */
@@ -315,6 +375,11 @@ static int move_counters(struct upgrade *u)
 		for (size_t w = 0; w < sizeof(sum) / sizeof(__u64); w++)
 			if (add[w])
 				__atomic_fetch_add(&to[w], add[w], __ATOMIC_RELAXED);
+		/* Moved, not copied: a re-run after a kill adds nothing twice (but this slot's). */
+		memset(old, 0, ncpus * sizeof(*old));
+		if (bpf_map_update_elem(u->old[SLOTNET_MAP_COUNTERS], &i, old, BPF_ANY) < 0)
+			ret = sn_err(EXIT_FAILED, "upgrade: clearing slot %u's old counters: %s", i,
+				     strerror(errno));
 	}
 	munmap(live, len);
 	free(old);
@@ -362,28 +427,46 @@ static int switch_and_commit(struct upgrade *u)
 		ret = switch_tc_filters(p, &u->progs);
 	else
 		ret = switch_tcx_links(p, &u->progs, p->pinned.nslots, true);
-	if (ret)
+	if (ret || (ret = wait_for_old_programs()))
 		return ret;
-	wait_for_old_programs();
 	/* A run killed after renaming the counters had moved them. */
 	if (!moved_already(u, SLOTNET_MAP_COUNTERS) && (ret = move_counters(u)))
 		return ret;
-	if ((ret = rename_pins(u)) || (ret = remove_next(u)))
-		return ret;
-	if (!moved_already(u, SLOTNET_MAP_BINDINGS) && bpf_map_freeze(u->old[SLOTNET_MAP_BINDINGS]) < 0)
-		sn_debug("upgrade: freezing the old bindings: %s", strerror(errno));
-	return 0;
+	return rename_pins(u) ?: remove_next(u);
 }
 
-/* A killed run's whole DIR/next is finished as it was made: its size is the maps' now. */
+/* Whether the pins open_next found are the maps DIR/next's configuration was written for. */
+static bool next_is_one_state(const struct upgrade *u, const struct slotnet_config *next)
+{
+	for (size_t i = 0; i < NMAPS; i++) {
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(u->new[i], &info, &len) < 0 || info.id != next->map_ids[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A killed run's whole DIR/next is finished as it was made (its size is the
+ * maps' now), its bindings made again exact first while the old ones are
+ * still the pinned ones.
+ */
 static int adopt_next(struct upgrade *u, const struct slotnet_config *next)
 {
+	int ret;
+
 	if (u->p->cfg.nslots > next->max_slots)
 		return sn_err(EXIT_FAILED, "upgrade: finishing an interrupted upgrade to maps of %u "
-			      "slots, fewer than --slots %u: run prewarm again", next->max_slots,
-			      u->p->cfg.nslots);
+			      "slots, fewer than --slots %u: run prewarm without --slots first",
+			      next->max_slots, u->p->cfg.nslots);
 	u->p->cfg.max_slots = next->max_slots;
-	return 0;
+	if (moved_already(u, SLOTNET_MAP_BINDINGS))
+		return 0;
+	if ((ret = freeze_old_bindings(u)))
+		return ret;
+	return resync_bindings(u);
 }
 
 static int run(struct upgrade *u)
@@ -396,10 +479,12 @@ static int run(struct upgrade *u)
 	u->old_layout = migrate_layout(p->pinned_abi & ~SLOTNET_ABI_MOVING);
 	if ((ret = open_pins(g.pin_dir, u->old)))
 		return ret;
-	if (next_complete(u, &next)) {
+	if (next_complete(u, &next) && !open_next(u) && next_is_one_state(u, &next)) {
 		if ((ret = adopt_next(u, &next)))
 			return ret;
 	} else {
+		close_all(u->new);
+		progs_close(&u->progs);
 		if ((ret = remove_next(u)))
 			return ret;
 		/* Only a leftover DIR/next: the state is whole and current already. */
@@ -415,9 +500,9 @@ static int run(struct upgrade *u)
 			return ret;
 		}
 		close_all(u->new);
+		if ((ret = open_next(u)))
+			return ret;
 	}
-	if ((ret = open_next(u)))
-		return ret;
 	u->moved = true;
 	return switch_and_commit(u);
 }

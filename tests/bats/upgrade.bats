@@ -434,3 +434,16 @@ expected_refusal() { # LINE
     sn -q bind 1024 --vni 7999 >/dev/null
     expect_eq "$(binding 1024)" "7999 $R_A bound" "slot 1024, past the old --max-slots"
 }
+
+@test "with --attach tcx an upgrade over a slot whose root veth was deleted completes and makes the slot again" {
+    skip_without_tcx
+    old_prewarm 3 --attach tcx
+    sn_old -q bind 2 --vni 302 >/dev/null
+    # Its pinned links stay, detached: an update of them fails (ENOLINK).
+    ip -n "$W" link del "${P}1"
+    run --separate-stderr sn prewarm
+    assert_status 0
+    expect_eq "$(pinned_state_abi)" "$NEW_ABI" "the pinned state after the upgrade"
+    assert_all_slots_whole 3
+    expect_eq "$(binding 2)" "302 $R_A bound" "slot 2's binding"
+}
