@@ -240,7 +240,8 @@ static int write_next_config(struct upgrade *u)
  */
 static int freeze_old_bindings(struct upgrade *u)
 {
-	if (bpf_map_freeze(u->old[SLOTNET_MAP_BINDINGS]) < 0 && errno != EBUSY)
+	/* Frozen already (a killed run's): the kernel says EPERM, or EBUSY. */
+	if (bpf_map_freeze(u->old[SLOTNET_MAP_BINDINGS]) < 0 && errno != EBUSY && errno != EPERM)
 		return sn_err(EXIT_FAILED, "upgrade: freezing the old bindings: %s", strerror(errno));
 	return 0;
 }

@@ -286,7 +286,7 @@ programs_upgrade_under_traffic() { # ATTACH
             fail "$what: slot 0 and tenant a do not reach each other in the ABI $abi state"
 
         run --separate-stderr sn -q prewarm
-        assert_status 0
+        ((status == 0)) || fail "$what: the re-run exited $status: $stderr"
         expect_eq "$(pinned_state_abi)" "$NEW_ABI" "$what: the state's ABI after the re-run"
         expect_eq "$(sn -j dump | bindings_of)" "$want" "$what: bindings after the re-run"
         pings_ok "${P}0" "$TENANT_A" -i 0.02 ||
