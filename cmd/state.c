@@ -170,39 +170,56 @@ static int unreadable_abi(const char *dir, __u32 abi)
 		      "them", dir, abi, SLOTNET_VERSION, SLOTNET_ABI_VERSION, MIGRATE_OLDEST_ABI);
 }
 
+/* The largest configuration value of any map ABI (read before its ABI is known). */
+#define CONFIG_VALUE_MAX 1024
+
 /*
- * The configuration in map FD, of any map ABI this slotnet reads, in the
- * current layout, every field checked; *abi is the pins' ABI as pinned (with
- * SLOTNET_ABI_MOVING when an upgrade has begun moving them), *id the map's.
- * STATE_FRESH (silent) when never written.
+ * That map FD has a configuration's shape (an array of one value of at most
+ * CONFIG_VALUE_MAX bytes): its id and value size, checked once per open;
+ * an exit code.
  */
-static int read_pinned(const char *dir, int fd, struct slotnet_config *cfg, __u32 *abi, __u32 *id)
+static int check_config_map(const char *dir, int fd, __u32 *id, __u32 *value_size)
 {
 	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), key = 0;
-	const struct abi_layout *layout;
-	unsigned char value[1024];
-	char why[160];
+	__u32 len = sizeof(info);
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
 		return sn_err(EXIT_FAILED, "%s/config: %s", dir, strerror(errno));
-	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(key) ||
-	    info.max_entries != 1 || info.value_size < sizeof(*abi) ||
-	    info.value_size > sizeof(value))
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != sizeof(__u32) ||
+	    info.max_entries != 1 || info.value_size < sizeof(__u32) ||
+	    info.value_size > CONFIG_VALUE_MAX)
 		return sn_err(EXIT_FAILED, "%s/config: not a slotnet configuration (damaged pins: "
 			      "remove the slots and pins by hand)", dir);
+	*id = info.id;
+	*value_size = info.value_size;
+	return 0;
+}
+
+/*
+ * The configuration in map FD (values of VALUE_SIZE bytes), of any map ABI
+ * this slotnet reads, in the current layout, every field checked; *abi is
+ * the pins' ABI as pinned (with SLOTNET_ABI_MOVING when an upgrade has begun
+ * moving them).  STATE_FRESH (silent) when never written.
+ */
+static int read_pinned(const char *dir, int fd, __u32 value_size, struct slotnet_config *cfg,
+		       __u32 *abi)
+{
+	const struct abi_layout *layout;
+	unsigned char value[CONFIG_VALUE_MAX];
+	__u32 key = 0;
+	char why[160];
+
 	if (bpf_map_lookup_elem(fd, &key, value) < 0)
 		return sn_err(EXIT_FAILED, "%s/config: %s", dir, strerror(errno));
 	memcpy(abi, value, sizeof(*abi));
-	*id = info.id;
 	if (*abi == 0)
 		return STATE_FRESH;
 	layout = migrate_layout(*abi & ~SLOTNET_ABI_MOVING);
 	if (!layout)
 		return unreadable_abi(dir, *abi & ~SLOTNET_ABI_MOVING);
-	if (info.value_size != layout->config_size)
+	if (value_size != layout->config_size)
 		return sn_err(EXIT_FAILED, "%s/config: damaged pin: %u bytes, map ABI %u's are %zu",
-			      dir, info.value_size, layout->abi, layout->config_size);
+			      dir, value_size, layout->abi, layout->config_size);
 	layout->config(value, cfg);
 	cfg->abi_version = SLOTNET_ABI_VERSION;
 	if (config_check(cfg, why, sizeof(why)) < 0)
@@ -218,10 +235,10 @@ static int read_pinned(const char *dir, int fd, struct slotnet_config *cfg, __u3
  * The configuration of this slotnet's map ABI; STATE_FRESH (silent) when
  * never written, STATE_MOVED (silent) when an upgrade moved it.
  */
-static int read_config(const char *dir, int fd, struct slotnet_config *cfg, __u32 *id)
+static int read_config(const char *dir, int fd, __u32 value_size, struct slotnet_config *cfg)
 {
 	__u32 abi;
-	int ret = read_pinned(dir, fd, cfg, &abi, id);
+	int ret = read_pinned(dir, fd, value_size, cfg, &abi);
 
 	if (ret)
 		return ret;
@@ -272,7 +289,7 @@ static int open_pin(const char *dir, const struct map_spec *spec, int *fd)
 int state_read_config(const char *dir, struct slotnet_config *cfg, __u32 *abi)
 {
 	char path[PATH_MAX];
-	__u32 id;
+	__u32 id, value_size;
 	int fd, ret;
 
 	pin_path(path, dir, map_specs[0].name);
@@ -280,7 +297,9 @@ int state_read_config(const char *dir, struct slotnet_config *cfg, __u32 *abi)
 	if (fd < 0)
 		return errno == ENOENT ? STATE_FRESH : sn_err(EXIT_FAILED, "%s: %s", path,
 							     strerror(errno));
-	ret = read_pinned(dir, fd, cfg, abi, &id);
+	ret = check_config_map(dir, fd, &id, &value_size);
+	if (!ret)
+		ret = read_pinned(dir, fd, value_size, cfg, abi);
 	close(fd);
 	return ret;
 }
@@ -335,12 +354,16 @@ static int check_recorded_ids(const char *dir, const struct slotnet_config *cfg,
 static int open_maps(unsigned need, struct sn_maps *maps, struct slotnet_config *config,
 		     __u32 ids[NMAPS], unsigned *opened)
 {
+	static __u32 config_size;
 	int ret;
 
-	if ((ret = open_pin(g.pin_dir, &map_specs[0], &maps->config)) ||
-	    (ret = read_config(g.pin_dir, maps->config, config, &ids[0])))
+	if (maps->config < 0 &&
+	    ((ret = open_pin(g.pin_dir, &map_specs[0], &maps->config)) ||
+	     (ret = check_config_map(g.pin_dir, maps->config, &ids[0], &config_size))))
 		return ret;
 	*opened |= 1u << 0;
+	if ((ret = read_config(g.pin_dir, maps->config, config_size, config)))
+		return ret;
 	for (size_t i = 1; i < NMAPS; i++) {
 		int *fd = map_fd(maps, &map_specs[i]);
 
