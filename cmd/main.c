@@ -4,6 +4,7 @@
  * and multi-call dispatch (a link named slotnet-dump runs "slotnet dump").
  */
 #include "lock.h"
+#include "out.h"
 #include "slotnet.h"
 #include "slotnet_abi.h"
 #include "state.h"
@@ -35,6 +36,8 @@ static const char *batch_file;
 static bool keep_going;
 
 #define BATCH_MAX_WORDS 64
+/* run_command's answer when the globals asked for a batch: not an exit code. */
+#define BATCH_RAN (-1)
 
 static const struct cmd cmds[] = {
 	{ "prewarm", do_prewarm, "create (or complete) every slot and pin the maps", false, true },
@@ -46,11 +49,14 @@ static const struct cmd cmds[] = {
 	{ 0 },
 };
 
-/* One write per message, so that messages of concurrent slotnet processes never interleave. */
-static void vreport(const char *fmt, va_list ap)
+/*
+ * One write per message, so that messages of concurrent slotnet processes
+ * never interleave; an error's is also kept for the JSON error document.
+ */
+static void vreport(bool error, const char *fmt, va_list ap)
 {
 	char line[1024];
-	int n = 0;
+	int n = 0, text;
 
 	fflush(stdout);
 	n += snprintf(line, sizeof(line), "slotnet: ");
@@ -58,10 +64,14 @@ static void vreport(const char *fmt, va_list ap)
 		n += snprintf(line + n, sizeof(line) - n, "batch line %u: ", g.line);
 	if (g.cmd)
 		n += snprintf(line + n, sizeof(line) - n, "%s: ", g.cmd);
+	text = n < (int)sizeof(line) ? n : (int)sizeof(line) - 1;
 	if (n < (int)sizeof(line))
 		n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
+	line[n] = '\0';
+	if (error)
+		out_note_error(line + text);
 	line[n++] = '\n';
 	line[n] = '\0';
 	fputs(line, stderr);
@@ -72,7 +82,7 @@ int sn_err(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(fmt, ap);
+	vreport(true, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -84,7 +94,7 @@ void sn_info(const char *fmt, ...)
 	if (g.quiet)
 		return;
 	va_start(ap, fmt);
-	vreport(fmt, ap);
+	vreport(false, fmt, ap);
 	va_end(ap);
 }
 
@@ -95,7 +105,7 @@ void sn_debug(const char *fmt, ...)
 	if (!g.verbose)
 		return;
 	va_start(ap, fmt);
-	vreport(fmt, ap);
+	vreport(false, fmt, ap);
 	va_end(ap);
 }
 
@@ -143,18 +153,24 @@ static int show_version(void)
 	struct slotnet_bpf *skel = NULL;
 	char tag[PROG_TAG_LEN];
 
-	printf("slotnet %s (map ABI %d)\n", SLOTNET_VERSION, SLOTNET_ABI_VERSION);
+	out_obj_open(NULL);
+	out_str("version", "slotnet %s", SLOTNET_VERSION);
+	out_u64("abi_version", " (map ABI %lu)\n", SLOTNET_ABI_VERSION);
 	if (geteuid() == 0)
 		skel = state_load(NULL, SLOTNET_MIN_MAX_SLOTS);
+	out_obj_open("tags");
 	if (!skel) {
-		printf("programs' tags: known once loaded (run as root)\n");
-		return EXIT_DONE;
+		out_text("programs' tags: known once loaded (run as root)\n");
+	} else {
+		if (!prog_tag(bpf_program__fd(skel->progs.from_slot), tag))
+			out_str("from_slot", "from_slot tag %s\n", tag);
+		if (!prog_tag(bpf_program__fd(skel->progs.to_slot), tag))
+			out_str("to_slot", "to_slot tag %s\n", tag);
+		slotnet_bpf__destroy(skel);
 	}
-	if (!prog_tag(bpf_program__fd(skel->progs.from_slot), tag))
-		printf("from_slot tag %s\n", tag);
-	if (!prog_tag(bpf_program__fd(skel->progs.to_slot), tag))
-		printf("to_slot tag %s\n", tag);
-	slotnet_bpf__destroy(skel);
+	out_obj_close();
+	out_obj_close();
+	out_end();
 	return EXIT_DONE;
 }
 
@@ -240,6 +256,19 @@ static int run_line(char *line)
 	return c->func(n, words);
 }
 
+/* One batch line, under -j one document: its output or its error. */
+static int run_line_once(char *line, size_t len)
+{
+	int code;
+
+	out_command_begin();
+	/* A NUL would silently cut the line short (dropping a --force, say). */
+	code = strlen(line) != len ? sn_err(EXIT_USAGE, "holds a NUL byte") : run_line(line);
+	code = out_command_end(code);
+	g.cmd = NULL;
+	return code;
+}
+
 static bool is_blank_or_comment(const char *line)
 {
 	line += strspn(line, " \t\r\n");
@@ -261,7 +290,8 @@ static int run_batch(void)
 	int first = EXIT_DONE;
 
 	if (!f)
-		return sn_err(EXIT_USAGE, "batch file '%s': %s", batch_file, strerror(errno));
+		return out_command_end(sn_err(EXIT_USAGE, "batch file '%s': %s", batch_file,
+					      strerror(errno)));
 	while ((len = getline(&line, &cap, f)) > 0) {
 		int code;
 
@@ -269,10 +299,7 @@ static int run_batch(void)
 		if (is_blank_or_comment(line) && strlen(line) == (size_t)len)
 			continue;
 		ran++;
-		/* A NUL would silently cut the line short (dropping a --force, say). */
-		code = strlen(line) != (size_t)len ? sn_err(EXIT_USAGE, "holds a NUL byte")
-						    : run_line(line);
-		g.cmd = NULL;
+		code = run_line_once(line, (size_t)len);
 		if (code == EXIT_DONE)
 			continue;
 		failed++;
@@ -283,10 +310,12 @@ static int run_batch(void)
 	}
 	g.line = 0;
 	g.cmd = "batch";
+	out_command_begin();
 	if (ferror(f) && first == EXIT_DONE)
-		first = sn_err(EXIT_FAILED, "reading '%s': %s", batch_file, strerror(errno));
+		first = out_command_end(sn_err(EXIT_FAILED, "reading '%s': %s", batch_file,
+					       strerror(errno)));
 	if (failed && keep_going)
-		sn_err(first, "%u of %u commands failed", failed, ran);
+		out_command_end(sn_err(first, "%u of %u commands failed", failed, ran));
 	free(line);
 	if (f != stdin)
 		fclose(f);
@@ -328,16 +357,12 @@ static int finish(int code, double start)
 	return code;
 }
 
-int main(int argc, char **argv)
+/* The command line's command (not a batch's); its exit code. */
+static int run_command(int argc, char **argv)
 {
 	const char *self = basename(argv[0]);
 	const struct cmd *c = NULL;
-	double start = sn_now_ms();
 	int first, code = EXIT_DONE;
-
-	g.pin_dir = getenv("SLOTNET_PIN_DIR");
-	if (!g.pin_dir || !*g.pin_dir)
-		g.pin_dir = SLOTNET_DEFAULT_PIN_DIR;
 
 	/* Multi-call: slotnet-CMD runs CMD, its arguments all the command's own. */
 	if (!strncmp(self, "slotnet-", 8)) {
@@ -353,7 +378,7 @@ int main(int argc, char **argv)
 		run_to_the_end(c);
 		/* The command sees its name where the globals were. */
 		argv[first - 1] = (char *)c->name;
-		return finish(c->func(argc - first + 1, argv + first - 1), start);
+		return c->func(argc - first + 1, argv + first - 1);
 	}
 
 	first = parse_globals(argc, argv, false, &code);
@@ -365,11 +390,11 @@ int main(int argc, char **argv)
 				      "arguments ('%s')", batch_file, argv[first]);
 		if ((code = pin_dir_normalize(&g.pin_dir)))
 			return code;
-		return finish(run_batch(), start);
+		return BATCH_RAN;
 	}
 	if (first >= argc) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return sn_err(EXIT_USAGE, "no command given (see 'slotnet -h')");
 	}
 	c = find_cmd(argv[first]);
 	if (!c)
@@ -378,5 +403,20 @@ int main(int argc, char **argv)
 	if ((code = pin_dir_normalize(&g.pin_dir)))
 		return code;
 	run_to_the_end(c);
-	return finish(c->func(argc - first, argv + first), start);
+	return c->func(argc - first, argv + first);
+}
+
+int main(int argc, char **argv)
+{
+	double start = sn_now_ms();
+	int code;
+
+	g.pin_dir = getenv("SLOTNET_PIN_DIR");
+	if (!g.pin_dir || !*g.pin_dir)
+		g.pin_dir = SLOTNET_DEFAULT_PIN_DIR;
+	out_command_begin();
+	code = run_command(argc, argv);
+	/* A batch writes each line's document, and its own errors', itself. */
+	code = code == BATCH_RAN ? run_batch() : out_command_end(code);
+	return finish(code, start);
 }

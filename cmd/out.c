@@ -7,14 +7,49 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Objects and arrays open at once: more than any document has. */
 #define MAX_DEPTH 16
+/* Error messages one command keeps for its JSON error document. */
+#define MAX_ERRORS 16
 
+/*
+ * A JSON document is built in memory and written whole by out_end: a
+ * command that fails half-way through one prints its error document
+ * instead, never a truncated value.
+ */
 static struct {
 	int depth;
 	bool first[MAX_DEPTH + 1]; /* no element written yet at this depth (0: top) */
+	FILE *f;                   /* the document so far (open_memstream) */
+	char *buf;
+	size_t len;
+	unsigned docs;             /* documents written */
+	unsigned docs_before;      /* ... when the running command began */
+	char *errors[MAX_ERRORS];  /* the running command's error messages */
+	unsigned nerrors;
 } jw = { .first = { true } };
+
+/* Where the document goes: memory, or stdout straight if memory ran out. */
+static FILE *json_file(void)
+{
+	if (!jw.f)
+		jw.f = open_memstream(&jw.buf, &jw.len);
+	return jw.f ? jw.f : stdout;
+}
+
+static void json_reset(void)
+{
+	if (jw.f)
+		fclose(jw.f);
+	free(jw.buf);
+	jw.f = NULL;
+	jw.buf = NULL;
+	jw.len = 0;
+	jw.depth = 0;
+	jw.first[0] = true;
+}
 
 /*
  * The length of the well-formed UTF-8 sequence at s (RFC 3629: shortest
@@ -60,37 +95,38 @@ static int utf8_len(const unsigned char *s)
 static void json_string(const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	FILE *f = json_file();
 
-	putchar('"');
+	putc('"', f);
 	while (*s) {
 		int n = utf8_len(s);
 
 		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
+			fprintf(f, "\\%c", *s);
 		else if (*s == '\n')
-			fputs("\\n", stdout);
+			fputs("\\n", f);
 		else if (*s == '\t')
-			fputs("\\t", stdout);
+			fputs("\\t", f);
 		else if (*s == '\r')
-			fputs("\\r", stdout);
+			fputs("\\r", f);
 		else if (*s < 0x20 || *s == 0x7f || !n)
-			printf("\\u%04x", *s);
+			fprintf(f, "\\u%04x", *s);
 		else
-			fwrite(s, 1, n, stdout);
+			fwrite(s, 1, n, f);
 		s += n ? n : 1;
 	}
-	putchar('"');
+	putc('"', f);
 }
 
 /* The separator and key before a value. */
 static void json_member(const char *key)
 {
 	if (!jw.first[jw.depth])
-		putchar(',');
+		putc(',', json_file());
 	jw.first[jw.depth] = false;
 	if (key) {
 		json_string(key);
-		putchar(':');
+		putc(':', json_file());
 	}
 }
 
@@ -113,7 +149,7 @@ static void json_open(const char *key, char bracket)
 	if (jw.depth == MAX_DEPTH)
 		json_broken("nests deeper than MAX_DEPTH (out.c)");
 	json_member(key);
-	putchar(bracket);
+	putc(bracket, json_file());
 	jw.first[++jw.depth] = true;
 }
 
@@ -121,7 +157,7 @@ static void json_close(char bracket)
 {
 	if (jw.depth == 0)
 		json_broken("closes more than it opened");
-	putchar(bracket);
+	putc(bracket, json_file());
 	jw.depth--;
 }
 
@@ -159,7 +195,7 @@ void out_u64(const char *key, const char *fmt, uint64_t v)
 {
 	if (g.json) {
 		json_member(key);
-		printf("%" PRIu64, v);
+		fprintf(json_file(), "%" PRIu64, v);
 	} else if (fmt) {
 		printf(fmt, v);
 	}
@@ -179,7 +215,7 @@ void out_bool(const char *key, const char *fmt, bool v)
 {
 	if (g.json) {
 		json_member(key);
-		fputs(v ? "true" : "false", stdout);
+		fputs(v ? "true" : "false", json_file());
 	} else if (fmt) {
 		printf(fmt, v ? "yes" : "no");
 	}
@@ -189,7 +225,7 @@ void out_null(const char *key, const char *fmt, const char *placeholder)
 {
 	if (g.json) {
 		json_member(key);
-		fputs("null", stdout);
+		fputs("null", json_file());
 	} else if (fmt) {
 		printf(fmt, placeholder);
 	}
@@ -210,10 +246,60 @@ void out_text(const char *fmt, ...)
 void out_end(void)
 {
 	if (g.json) {
+		if (jw.f && fflush(jw.f) == 0)
+			fwrite(jw.buf, 1, jw.len, stdout);
 		putchar('\n');
 		/* The next document (a batch's next command) starts afresh. */
-		jw.depth = 0;
-		jw.first[0] = true;
+		json_reset();
+		jw.docs++;
 	}
 	fflush(stdout);
+}
+
+void out_note_error(const char *msg)
+{
+	if (g.json && jw.nerrors < MAX_ERRORS)
+		jw.errors[jw.nerrors++] = strdup(msg);
+}
+
+static void forget_errors(void)
+{
+	while (jw.nerrors)
+		free(jw.errors[--jw.nerrors]);
+}
+
+void out_command_begin(void)
+{
+	jw.docs_before = jw.docs;
+	forget_errors();
+}
+
+/*
+ * bpftool's convention under -j: a failure is a JSON document too, so that
+ * a script reads one document on stdout whatever happened.  A command that
+ * failed after writing its whole document (check, rules --check: the
+ * differences are the document) adds none.
+ */
+int out_command_end(int code)
+{
+	if (g.json && code && jw.docs == jw.docs_before) {
+		json_reset();
+		out_obj_open(NULL);
+		out_obj_open("error");
+		out_str("message", NULL, jw.nerrors ? jw.errors[0] : "failed");
+		out_u64("exit_code", NULL, (uint64_t)code);
+		if (g.cmd)
+			out_str("command", NULL, g.cmd);
+		if (g.line)
+			out_u64("line", NULL, g.line);
+		out_arr_open("messages");
+		for (unsigned i = 0; i < jw.nerrors; i++)
+			out_str(NULL, NULL, jw.errors[i]);
+		out_arr_close();
+		out_obj_close();
+		out_obj_close();
+		out_end();
+	}
+	out_command_begin();
+	return code;
 }

@@ -22,7 +22,18 @@ void out_bool(const char *key, const char *fmt, bool v);
 void out_null(const char *key, const char *fmt, const char *placeholder);
 /* Text only: headings, separators, newlines. */
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Ends the document (a newline after the JSON value). */
+/* Ends the document (a newline after the JSON value) and writes it. */
 void out_end(void);
+
+/*
+ * Under -j every command writes one document, its error included: begin
+ * before it runs, end with its exit code (returned), which writes the
+ * error document {"error": {message, exit_code, command, line, messages}}
+ * of a command that failed without writing its own; note_error collects
+ * the messages (sn_err's) for it.
+ */
+void out_command_begin(void);
+int out_command_end(int code);
+void out_note_error(const char *msg);
 
 #endif

@@ -59,6 +59,7 @@ static unsigned scope(const struct rules_args *a)
 	return a->root.set ? RULES_ROOT : RULES_SLOTS;
 }
 
+/* Restore input, one array of lines per set under -j. */
 static void print_set(const struct slotnet_config *cfg, bool root, enum fw_family fam)
 {
 	static char text[16384];
@@ -72,21 +73,35 @@ static void print_set(const struct slotnet_config *cfg, bool root, enum fw_famil
 	if (!set.n)
 		return;
 	slot_name(last, cfg, cfg->nslots - 1);
+	out_obj_open(NULL);
+	out_str("scope", NULL, root ? "root" : "slots");
 	if (root)
-		printf("# slotnet: the root namespace, %s-restore --noflush\n", tool_names[fam]);
+		out_str("tool", "# slotnet: the root namespace, %s-restore --noflush\n",
+			tool_names[fam]);
 	else
-		printf("# slotnet: every slot (%s0..%s), %s-restore --noflush\n", cfg->prefix, last,
-		       tool_names[fam]);
+		out_text("# slotnet: every slot (%s0..%s), ", cfg->prefix, last);
+	if (!root)
+		out_str("tool", "%s-restore --noflush\n", tool_names[fam]);
 	fw_render(&set, fam, text, sizeof(text));
-	fputs(text, stdout);
+	out_arr_open("lines");
+	for (char *l = text; *l;) {
+		size_t n = strcspn(l, "\n");
+		bool more = l[n] == '\n';
+
+		l[n] = '\0';
+		out_str(NULL, "%s\n", l);
+		l += n + more;
+	}
+	out_arr_close();
+	out_obj_close();
 }
 
 static int print_sets(const struct rules_args *a, const struct slotnet_config *cfg)
 {
 	unsigned which = scope(a);
 
-	if (g.json)
-		return sn_err(EXIT_USAGE, "--print writes restore input, not JSON; drop -j");
+	out_obj_open(NULL);
+	out_arr_open("sets");
 	for (int fam = 0; fam < FW_FAMILIES; fam++) {
 		if (a->tool.set && a->tool.v != fam)
 			continue;
@@ -95,6 +110,9 @@ static int print_sets(const struct rules_args *a, const struct slotnet_config *c
 		if (which & RULES_SLOTS)
 			print_set(cfg, false, fam);
 	}
+	out_arr_close();
+	out_obj_close();
+	out_end();
 	return EXIT_DONE;
 }
 

@@ -110,6 +110,22 @@ static int remove_root_rules(const struct slotnet_config *cfg)
 	return ret;
 }
 
+/* What was removed; on stderr for people (-q silences it), as JSON on stdout under -j. */
+static void report(unsigned nslots, const char *prefix)
+{
+	if (nslots)
+		sn_info("removed %u slots (prefix %s) and the pins in %s", nslots, prefix, g.pin_dir);
+	else
+		sn_info("nothing to remove in %s", g.pin_dir);
+	out_obj_open(NULL);
+	out_u64("slots", NULL, nslots);
+	if (nslots)
+		out_str("prefix", NULL, prefix);
+	out_str("pin_dir", NULL, g.pin_dir);
+	out_obj_close();
+	out_end();
+}
+
 int do_teardown(int argc, char **argv)
 {
 	struct slotnet_config cfg;
@@ -127,13 +143,12 @@ int do_teardown(int argc, char **argv)
 		/* Maps may be pinned without a configuration if the first prewarm died early. */
 		ret = state_remove(g.pin_dir);
 		if (!ret)
-			sn_info("nothing to remove in %s", g.pin_dir);
+			report(0, NULL);
 		return ret;
 	}
 	if (ret || (ret = remove_root_rules(&cfg)) || (ret = remove_root_veths(&cfg)) ||
 	    (ret = remove_namespaces(&cfg)) || (ret = state_remove(g.pin_dir)))
 		return ret;
-	sn_info("removed %u slots (prefix %s) and the pins in %s", cfg.nslots, cfg.prefix,
-		g.pin_dir);
+	report(cfg.nslots, cfg.prefix);
 	return EXIT_DONE;
 }

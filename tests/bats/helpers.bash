@@ -16,7 +16,8 @@
 bats_require_minimum_version 1.5.0
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-SLOTNET=$REPO/build/slotnet
+# SN_SLOTNET: another build of slotnet to test (make BUILD=DIR), build/slotnet by default.
+SLOTNET=${SN_SLOTNET:-$REPO/build/slotnet}
 # No slotnet run in this suite should get near this; it only stops a hang.
 SN_TIMEOUT=${SN_TIMEOUT:-120}
 

@@ -280,17 +280,63 @@ static void test_broken(void)
 {
 	char why[1200];
 
-	check(aborts(close_unopened, "[]",
+	check(aborts(close_unopened, "",
 		     "slotnet: internal error: JSON output closes more than it opened\n", why,
 		     sizeof(why)),
-	      "closing what was never opened: the message, then abort", "%s", why);
-	check(aborts(nest_17, "[[[[[[[[[[[[[[[[",
+	      "closing what was never opened: the message, then abort, nothing written", "%s",
+	      why);
+	check(aborts(nest_17, "",
 		     "slotnet: internal error: JSON output nests deeper than MAX_DEPTH (out.c)\n",
 		     why, sizeof(why)),
-	      "a 17th level: the message, then abort, the 16 opened flushed", "%s", why);
+	      "a 17th level: the message, then abort, nothing of the document written", "%s", why);
 	check(!aborts(nest_16, "", "", why, sizeof(why)) &&
 		      strstr(why, "status 0x0 stdout '[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]\n' stderr ''"),
 	      "16 levels are allowed", "%s", why);
+}
+
+/* What one command writes under -j: its document opened with A=1, ended or not, and CODE. */
+static const char *command_output(bool json, bool ended, int code)
+{
+	g.json = json;
+	g.cmd = "bind";
+	capture_start();
+	out_command_begin();
+	out_obj_open(NULL);
+	out_u64("a", "a %lu\n", 1);
+	if (ended) {
+		out_obj_close();
+		out_end();
+	}
+	out_note_error("slot '9': no such slot");
+	out_note_error("second");
+	out_command_end(code);
+	return capture_end();
+}
+
+static void test_errors(void)
+{
+	const char *got = command_output(true, false, 2);
+
+	check(!strcmp(got, "{\"error\":{\"message\":\"slot '9': no such slot\",\"exit_code\":2,"
+			   "\"command\":\"bind\",\"messages\":[\"slot '9': no such slot\","
+			   "\"second\"]}}\n"),
+	      "a command failing half-way writes its error document, not the half", "got '%s'", got);
+	got = command_output(true, true, 1);
+	check(!strcmp(got, "{\"a\":1}\n"),
+	      "a command failing after its whole document writes no error document", "got '%s'",
+	      got);
+	got = command_output(true, true, 0);
+	check(!strcmp(got, "{\"a\":1}\n"), "a command that succeeds: its document alone",
+	      "got '%s'", got);
+	got = command_output(false, true, 2);
+	check(!strcmp(got, "a 1\n"), "without -j no error document (messages go to stderr)",
+	      "got '%s'", got);
+	g.line = 4;
+	got = command_output(true, false, 3);
+	g.line = 0;
+	check(strstr(got, "\"exit_code\":3,\"command\":\"bind\",\"line\":4,") != NULL,
+	      "a batch line's error document names the line", "got '%s'", got);
+	g.cmd = NULL;
 }
 
 int main(void)
@@ -298,6 +344,7 @@ int main(void)
 	test_controls();
 	test_utf8();
 	test_document();
+	test_errors();
 	test_broken();
 	return tap_done();
 }
