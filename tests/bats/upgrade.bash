@@ -4,65 +4,13 @@
 # the tenant; and a check that the pinned maps, the pinned programs and what
 # is attached to the slots' veths are wholly one release's state.
 
-# The previous release, whose pins an upgrade starts from, its map ABI, and
-# the one this tree's slotnet upgrades them to.
-OLD_RELEASE=68d45d7
-OLD_ABI=5
+# The previous release (OLD_RELEASE, OLD_ABI) and its build
+# (old_release_build, which sets OLD_SLOTNET): scripts/old-release.sh,
+# shared with scripts/bench-upgrade.sh.  The map ABI this tree's slotnet
+# upgrades them to:
+# shellcheck source=scripts/old-release.sh
+. "$REPO/scripts/old-release.sh"
 NEW_ABI=6
-
-# Builds the previous release's slotnet once and sets OLD_SLOTNET (exported,
-# for the tests) to it: in a detached worktree of this repository,
-# build/old-release-<commit>/src (build/ is gitignored), into
-# build/old-release-<commit>/out, linked against this checkout's vendored
-# libraries (build/vendor; SN_VENDOR names another checkout's, for a worktree
-# that shares them), which `make` has built.  Every later test and run reuses
-# the binary (.built marks it whole); two runs building at once take turns
-# on a lock file.
-old_release_build() {
-    local id dir vendor fd rc=0
-    id=$(git -C "$REPO" rev-parse --verify --quiet "$OLD_RELEASE^{commit}") ||
-        fail "commit $OLD_RELEASE (the previous release) is not in the history of $REPO" \
-            "(a shallow clone? git fetch --unshallow)" || return
-    dir=$REPO/build/old-release-$id
-    OLD_SLOTNET=$dir/out/slotnet
-    export OLD_SLOTNET
-    [[ -e $dir/.built ]] && return 0
-    vendor=${SN_VENDOR:-$REPO/build/vendor}
-    [[ -e $vendor/.stamp ]] ||
-        fail "$vendor: the vendored libraries are not built (make; or SN_VENDOR=DIR)" || return
-    mkdir -p "$REPO/build"
-    exec {fd}>"$dir.lock"
-    if flock -w 900 "$fd"; then
-        [[ -e $dir/.built ]] || old_release_make "$id" "$dir" "$vendor" || rc=1
-    else
-        rc=1
-        echo "another run held $dir.lock for 15 minutes" >&2
-    fi
-    exec {fd}>&-
-    return "$rc"
-}
-
-# The build itself (under the lock), from scratch: whatever an earlier,
-# interrupted one left is removed first, and so is its worktree's
-# registration, stale once its directory is gone (git worktree prune).
-old_release_make() { # COMMIT DIR VENDOR
-    local id=$1 dir=$2 vendor=$3 log=$2.log
-    rm -rf "$dir"
-    # MAKEFLAGS and the like: a `make bats` run's settings are not the old tree's.
-    if ! {
-        git -C "$REPO" worktree prune &&
-            git -C "$REPO" worktree add --detach "$dir/src" "$id" &&
-            env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$dir/src" -j2 \
-                BUILD="$dir/out" VENDOR="$vendor" -o "$vendor/.stamp" all
-    } >"$log" 2>&1; then
-        tail -n 20 "$log" >&2
-        fail "building the previous release ($id) failed; its log: $log" || return
-    fi
-    [[ $("$dir/out/slotnet" --version) == *"(map ABI $OLD_ABI)"* ]] ||
-        fail "$dir/out/slotnet --version: $("$dir/out/slotnet" --version 2>&1), expected map ABI $OLD_ABI" ||
-        return
-    touch "$dir/.built"
-}
 
 # The previous release's slotnet inside the worker, with this test's pins.
 sn_old() { in_ns "$W" "$OLD_SLOTNET" --pin-dir "$PIN" "$@"; }
@@ -190,93 +138,19 @@ pinned_state_abi() {
 # and then the echo; stream_counts NAME then prints what both counted, one
 # JSON object: sent, echoed (distinct sequence numbers back at the sender),
 # dups, bogus, errors (send and receive errors: an ICMP error from the
-# path), received and echo_dups (at the echo).  Every process runs under a
-# timeout, and teardown ends any still running (streams_end, STREAM_PIDS).
+# path), max_gap_us (the longest time between two echoes), received and
+# echo_dups (at the echo).  Both ends are scripts/udp-stream.py (shared with
+# scripts/bench-upgrade.sh).  Every process runs under a timeout, and
+# teardown ends any still running (streams_end, STREAM_PIDS).
 STREAM_RATE=2000
 STREAM_PORT=5002
-
-UDP_SENDER='
-import json, os, socket, sys, time
-dst, port, rate, stop, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 1 << 22)
-s.connect((dst, port))
-s.setblocking(False)
-seen = bytearray(rate * 600)
-c = dict(sent=0, echoed=0, dups=0, bogus=0, errors=0)
-def drain():
-    while True:
-        try:
-            d = s.recv(2048)
-        except BlockingIOError:
-            return
-        except OSError:
-            c["errors"] += 1
-            continue
-        q = int.from_bytes(d[:8], "big")
-        if len(d) != 64 or q >= c["sent"]:
-            c["bogus"] += 1
-        elif seen[q]:
-            c["dups"] += 1
-        else:
-            seen[q] = 1
-            c["echoed"] += 1
-t0 = time.monotonic()
-while not os.path.exists(stop) and c["sent"] < len(seen):
-    due = min(int((time.monotonic() - t0) * rate) + 1, len(seen))
-    if due - c["sent"] > 64:  # stalled: carry on at the rate, no burst to catch up
-        t0 += (due - c["sent"] - 64) / rate
-        due = c["sent"] + 64
-    while c["sent"] < due:
-        try:
-            s.send(c["sent"].to_bytes(8, "big") + bytes(56))
-        except BlockingIOError:
-            break
-        except OSError:
-            c["errors"] += 1
-            break
-        c["sent"] += 1
-    drain()
-    time.sleep(0.002)
-end = time.monotonic() + 2
-while c["echoed"] < c["sent"] and time.monotonic() < end:
-    drain()
-    time.sleep(0.005)
-with open(out, "w") as f:
-    json.dump(c, f)
-'
-
-UDP_ECHO='
-import json, os, socket, sys
-addr, port, ready, flowing, stop, out = sys.argv[1], int(sys.argv[2]), *sys.argv[3:7]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 1 << 22)
-s.bind((addr, port))
-s.settimeout(0.05)
-open(ready, "w").close()
-seen, dups = set(), 0
-while not os.path.exists(stop):
-    try:
-        d, peer = s.recvfrom(2048)
-    except socket.timeout:
-        continue
-    q = int.from_bytes(d[:8], "big")
-    if q in seen:
-        dups += 1
-    elif not seen:
-        open(flowing, "w").close()
-    seen.add(q)
-    s.sendto(d, peer)
-with open(out, "w") as f:
-    json.dump(dict(received=len(seen), echo_dups=dups), f)
-'
 
 stream_start() { # NAME FROM-NS TO-NS TO-ADDR
     local d=$BATS_TEST_TMPDIR/stream-$1 from=$2 to=$3 addr=$4 i
     mkdir -p "$d"
     # timeout itself in the background (no subshell between), so that its
     # pid is the one to stop; it passes a TERM on to python.
-    timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$to" python3 -c "$UDP_ECHO" \
+    timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$to" python3 "$REPO/scripts/udp-stream.py" echo \
         "$addr" "$STREAM_PORT" "$d/ready" "$d/flowing" "$d/stop-echo" "$d/echo.json" 2>"$d/echo.err" 3>&- &
     echo $! >"$d/echo.pid"
     STREAM_PIDS+=" $!"
@@ -285,7 +159,7 @@ stream_start() { # NAME FROM-NS TO-NS TO-ADDR
         sleep 0.01
     done
     [[ -e $d/ready ]] || fail "stream $1: the echo in $to did not start: $(cat "$d/echo.err")" || return
-    timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$from" python3 -c "$UDP_SENDER" \
+    timeout "$SN_TIMEOUT" nsenter --net="/run/netns/$from" python3 "$REPO/scripts/udp-stream.py" send \
         "$addr" "$STREAM_PORT" "$STREAM_RATE" "$d/stop-send" "$d/send.json" 2>"$d/send.err" 3>&- &
     echo $! >"$d/send.pid"
     STREAM_PIDS+=" $!"
@@ -305,7 +179,7 @@ stream_stop() { # NAME
 }
 stream_counts() { # NAME
     local d=$BATS_TEST_TMPDIR/stream-$1
-    jq -s -c add "$d/send.json" "$d/echo.json"
+    jq -s -c 'add | del(.gaps)' "$d/send.json" "$d/echo.json"
 }
 
 # Fails unless the stream's counts (stream_counts' JSON) say: at least
