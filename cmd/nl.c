@@ -180,6 +180,11 @@ int nl_attr_parse(const struct nlmsghdr *nlh, size_t offset, nl_attr_cb_t cb, vo
 	return parse_attrs(first, len, cb, data);
 }
 
+int nl_attr_parse_nested(const struct nlattr *attr, nl_attr_cb_t cb, void *data)
+{
+	return parse_attrs(nl_attr_get_payload(attr), nl_attr_get_payload_len(attr), cb, data);
+}
+
 /* ---- batches ---- */
 
 struct nl_batch {

@@ -55,6 +55,8 @@ struct nlattr *nl_attr_nest_start_check(struct nlmsghdr *nlh, size_t buflen, uin
 
 typedef int (*nl_attr_cb_t)(const struct nlattr *attr, void *data);
 int nl_attr_parse(const struct nlmsghdr *nlh, size_t offset, nl_attr_cb_t cb, void *data);
+/* The attributes inside the nest attr, as mnl_attr_parse_nested. */
+int nl_attr_parse_nested(const struct nlattr *attr, nl_attr_cb_t cb, void *data);
 
 /*
  * Batches: several requests in one send.  Messages are built at

@@ -16,6 +16,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/ipv6.h>
 #include <linux/neighbour.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
@@ -657,9 +658,14 @@ int rt_dump_neighs(struct nl_socket *nl, rt_reply_cb cb, void *data)
 static int neigh_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct rt_neigh_info *info = data;
+	uint16_t len = nl_attr_get_payload_len(attr);
 
-	if (nl_attr_get_type(attr) == NDA_DST && nl_attr_get_payload_len(attr) == 4)
+	if (nl_attr_get_type(attr) == NDA_DST && len == 4) {
 		info->dst_be = nl_attr_get_u32(attr);
+	} else if (nl_attr_get_type(attr) == NDA_LLADDR && len == 6) {
+		memcpy(info->lladdr, nl_attr_get_payload(attr), 6);
+		info->has_lladdr = true;
+	}
 	return NL_CB_OK;
 }
 
@@ -675,6 +681,84 @@ int rt_neigh_parse(const struct nlmsghdr *nlh, struct rt_neigh_info *info)
 	info->ifindex = ndm->ndm_ifindex;
 	info->state = ndm->ndm_state;
 	return 0;
+}
+
+static void copy_kind(char kind[16], const struct nlattr *attr)
+{
+	snprintf(kind, 16, "%.*s", (int)strnlen(nl_attr_get_payload(attr),
+						 nl_attr_get_payload_len(attr)),
+		 (const char *)nl_attr_get_payload(attr));
+}
+
+static int vxlan_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rt_link_info *info = data;
+	uint16_t len = nl_attr_get_payload_len(attr);
+
+	switch (nl_attr_get_type(attr)) {
+	case IFLA_VXLAN_ID:
+		if (len == 4)
+			info->vni = nl_attr_get_u32(attr);
+		break;
+	case IFLA_VXLAN_GROUP:
+		if (len == 4)
+			info->remote_be = nl_attr_get_u32(attr);
+		break;
+	case IFLA_VXLAN_LEARNING:
+		if (len == 1)
+			info->learning = *(const uint8_t *)nl_attr_get_payload(attr);
+		break;
+	}
+	return NL_CB_OK;
+}
+
+static int geneve_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rt_link_info *info = data;
+	uint16_t len = nl_attr_get_payload_len(attr);
+
+	if (nl_attr_get_type(attr) == IFLA_GENEVE_ID && len == 4)
+		info->vni = nl_attr_get_u32(attr);
+	else if (nl_attr_get_type(attr) == IFLA_GENEVE_REMOTE && len == 4)
+		info->remote_be = nl_attr_get_u32(attr);
+	return NL_CB_OK;
+}
+
+/* IFLA_LINKINFO: the kind first, then its data (the kernel puts them in that order). */
+static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rt_link_info *info = data;
+
+	if (nl_attr_get_type(attr) == IFLA_INFO_KIND)
+		copy_kind(info->kind, attr);
+	else if (nl_attr_get_type(attr) == IFLA_INFO_DATA && !strcmp(info->kind, "vxlan"))
+		nl_attr_parse_nested(attr, vxlan_attr_cb, info);
+	else if (nl_attr_get_type(attr) == IFLA_INFO_DATA && !strcmp(info->kind, "geneve"))
+		nl_attr_parse_nested(attr, geneve_attr_cb, info);
+	return NL_CB_OK;
+}
+
+static int inet6_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rt_link_info *info = data;
+
+	/* An array of __s32 indexed by DEVCONF_*. */
+	if (nl_attr_get_type(attr) == IFLA_INET6_CONF &&
+	    nl_attr_get_payload_len(attr) >= (DEVCONF_DISABLE_IPV6 + 1) * sizeof(int32_t)) {
+		int32_t v;
+
+		memcpy(&v, (const char *)nl_attr_get_payload(attr) +
+			   DEVCONF_DISABLE_IPV6 * sizeof(int32_t), sizeof(v));
+		info->ipv6_disabled = v != 0;
+	}
+	return NL_CB_OK;
+}
+
+static int af_spec_attr_cb(const struct nlattr *attr, void *data)
+{
+	if (nl_attr_get_type(attr) == AF_INET6)
+		nl_attr_parse_nested(attr, inet6_attr_cb, data);
+	return NL_CB_OK;
 }
 
 static int link_attr_cb(const struct nlattr *attr, void *data)
@@ -695,6 +779,26 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 		if (len == 4)
 			info->link = (int)nl_attr_get_u32(attr);
 		break;
+	case IFLA_MTU:
+		if (len == 4)
+			info->mtu = nl_attr_get_u32(attr);
+		break;
+	case IFLA_MASTER:
+		if (len == 4)
+			info->master = (int)nl_attr_get_u32(attr);
+		break;
+	case IFLA_ADDRESS:
+		if (len == 6) {
+			memcpy(info->mac, nl_attr_get_payload(attr), 6);
+			info->has_mac = true;
+		}
+		break;
+	case IFLA_LINKINFO:
+		nl_attr_parse_nested(attr, linkinfo_attr_cb, info);
+		break;
+	case IFLA_AF_SPEC:
+		nl_attr_parse_nested(attr, af_spec_attr_cb, info);
+		break;
 	}
 	return NL_CB_OK;
 }
@@ -704,9 +808,173 @@ int rt_link_parse(const struct nlmsghdr *nlh, struct rt_link_info *info)
 	const struct ifinfomsg *ifi = nl_nlmsg_get_payload(nlh);
 
 	memset(info, 0, sizeof(*info));
+	info->learning = -1;
+	info->ipv6_disabled = -1;
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return -1;
 	nl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, info);
 	info->ifindex = ifi->ifi_index;
+	info->flags = ifi->ifi_flags;
+	return 0;
+}
+
+int rt_dump_addrs(struct nl_socket *nl, rt_reply_cb cb, void *data)
+{
+	const struct ifaddrmsg ifa = { .ifa_family = AF_INET };
+
+	return dump(nl, RTM_GETADDR, &ifa, sizeof(ifa), false, cb, data);
+}
+
+int rt_dump_routes(struct nl_socket *nl, rt_reply_cb cb, void *data)
+{
+	const struct rtmsg rtm = { .rtm_family = AF_INET };
+
+	return dump(nl, RTM_GETROUTE, &rtm, sizeof(rtm), false, cb, data);
+}
+
+static int addr_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rt_addr_info *info = data;
+
+	if (nl_attr_get_payload_len(attr) != 4)
+		return NL_CB_OK;
+	/* IFA_LOCAL is the address itself; IFA_ADDRESS the peer's on point-to-point links. */
+	if (nl_attr_get_type(attr) == IFA_LOCAL)
+		info->local_be = nl_attr_get_u32(attr);
+	else if (nl_attr_get_type(attr) == IFA_ADDRESS && !info->local_be)
+		info->local_be = nl_attr_get_u32(attr);
+	return NL_CB_OK;
+}
+
+int rt_addr_parse(const struct nlmsghdr *nlh, struct rt_addr_info *info)
+{
+	const struct ifaddrmsg *ifa = nl_nlmsg_get_payload(nlh);
+
+	memset(info, 0, sizeof(*info));
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+	    ifa->ifa_family != AF_INET)
+		return -1;
+	nl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, info);
+	info->ifindex = (int)ifa->ifa_index;
+	info->plen = ifa->ifa_prefixlen;
+	return 0;
+}
+
+static int route_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rt_route_info *info = data;
+
+	if (nl_attr_get_payload_len(attr) != 4)
+		return NL_CB_OK;
+	switch (nl_attr_get_type(attr)) {
+	case RTA_TABLE:
+		info->table = nl_attr_get_u32(attr);
+		break;
+	case RTA_DST:
+		info->dst_be = nl_attr_get_u32(attr);
+		break;
+	case RTA_GATEWAY:
+		info->gw_be = nl_attr_get_u32(attr);
+		break;
+	case RTA_OIF:
+		info->oif = (int)nl_attr_get_u32(attr);
+		break;
+	}
+	return NL_CB_OK;
+}
+
+int rt_route_parse(const struct nlmsghdr *nlh, struct rt_route_info *info)
+{
+	const struct rtmsg *rtm = nl_nlmsg_get_payload(nlh);
+
+	memset(info, 0, sizeof(*info));
+	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) ||
+	    rtm->rtm_family != AF_INET)
+		return -1;
+	info->table = rtm->rtm_table;
+	nl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, info);
+	info->type = rtm->rtm_type;
+	info->dst_len = rtm->rtm_dst_len;
+	return 0;
+}
+
+int rt_dump_qdiscs(struct nl_socket *nl, rt_reply_cb cb, void *data)
+{
+	const struct tcmsg tcm = { .tcm_family = AF_UNSPEC };
+
+	return dump(nl, RTM_GETQDISC, &tcm, sizeof(tcm), false, cb, data);
+}
+
+int rt_dump_block_filters(struct nl_socket *nl, uint32_t block, rt_reply_cb cb, void *data)
+{
+	const struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC, .tcm_ifindex = TCM_IFINDEX_MAGIC_BLOCK,
+		.tcm_block_index = block,
+	};
+
+	return dump(nl, RTM_GETTFILTER, &tcm, sizeof(tcm), false, cb, data);
+}
+
+static int qdisc_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rt_qdisc_info *info = data;
+	uint16_t len = nl_attr_get_payload_len(attr);
+
+	if (nl_attr_get_type(attr) == TCA_KIND)
+		copy_kind(info->kind, attr);
+	else if (nl_attr_get_type(attr) == TCA_INGRESS_BLOCK && len == 4)
+		info->ingress_block = nl_attr_get_u32(attr);
+	else if (nl_attr_get_type(attr) == TCA_EGRESS_BLOCK && len == 4)
+		info->egress_block = nl_attr_get_u32(attr);
+	return NL_CB_OK;
+}
+
+int rt_qdisc_parse(const struct nlmsghdr *nlh, struct rt_qdisc_info *info)
+{
+	const struct tcmsg *tcm = nl_nlmsg_get_payload(nlh);
+
+	memset(info, 0, sizeof(*info));
+	if (nlh->nlmsg_type != RTM_NEWQDISC || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*tcm)))
+		return -1;
+	nl_attr_parse(nlh, sizeof(*tcm), qdisc_attr_cb, info);
+	info->ifindex = tcm->tcm_ifindex;
+	info->parent = tcm->tcm_parent;
+	return 0;
+}
+
+static int bpf_opt_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rt_filter_info *info = data;
+
+	if (nl_attr_get_payload_len(attr) != 4)
+		return NL_CB_OK;
+	if (nl_attr_get_type(attr) == TCA_BPF_ID)
+		info->prog_id = nl_attr_get_u32(attr);
+	else if (nl_attr_get_type(attr) == TCA_BPF_FLAGS)
+		info->direct_action = nl_attr_get_u32(attr) & TCA_BPF_FLAG_ACT_DIRECT;
+	return NL_CB_OK;
+}
+
+static int filter_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rt_filter_info *info = data;
+
+	if (nl_attr_get_type(attr) == TCA_KIND)
+		copy_kind(info->kind, attr);
+	else if (nl_attr_get_type(attr) == TCA_OPTIONS && !strcmp(info->kind, "bpf"))
+		nl_attr_parse_nested(attr, bpf_opt_attr_cb, info);
+	return NL_CB_OK;
+}
+
+int rt_filter_parse(const struct nlmsghdr *nlh, struct rt_filter_info *info)
+{
+	const struct tcmsg *tcm = nl_nlmsg_get_payload(nlh);
+
+	memset(info, 0, sizeof(*info));
+	if (nlh->nlmsg_type != RTM_NEWTFILTER || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*tcm)))
+		return -1;
+	nl_attr_parse(nlh, sizeof(*tcm), filter_attr_cb, info);
+	info->handle = tcm->tcm_handle;
+	info->prio = (uint16_t)(TC_H_MAJ(tcm->tcm_info) >> 16);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef SLOTNET_RT_H
 #define SLOTNET_RT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/netlink.h>
 
@@ -99,6 +100,8 @@ struct rt_neigh_info {
 	int ifindex;
 	uint16_t state;      /* NUD_* */
 	uint32_t dst_be;
+	uint8_t lladdr[6];
+	bool has_lladdr;
 };
 
 int rt_neigh_parse(const struct nlmsghdr *nlh, struct rt_neigh_info *info);
@@ -108,9 +111,58 @@ struct rt_link_info {
 	const char *name;   /* NULL when absent */
 	uint32_t group;
 	int link;           /* IFLA_LINK: a veth's peer, in the peer's namespace; 0 when absent */
+	unsigned flags;     /* IFF_* */
+	uint32_t mtu;
+	int master;         /* 0 when none */
+	char kind[16];      /* IFLA_INFO_KIND; "" when none (a tap says "tun") */
+	uint8_t mac[6];
+	bool has_mac;
+	uint32_t vni;       /* vxlan and geneve: the device's VNI */
+	uint32_t remote_be; /* vxlan: its group (remote); geneve: its remote */
+	int learning;       /* vxlan: IFLA_VXLAN_LEARNING; -1 when absent */
+	int ipv6_disabled;  /* IFLA_INET6_CONF's disable_ipv6; -1 when absent */
 };
 
 /* Parses an RTM_NEWLINK message. */
 int rt_link_parse(const struct nlmsghdr *nlh, struct rt_link_info *info);
+
+/* Dumps of the IPv4 addresses and the IPv4 routes of every table; cb gets each message. */
+int rt_dump_addrs(struct nl_socket *nl, rt_reply_cb cb, void *data);
+int rt_dump_routes(struct nl_socket *nl, rt_reply_cb cb, void *data);
+struct rt_addr_info {
+	int ifindex;
+	uint8_t plen;
+	uint32_t local_be;  /* IFA_LOCAL, else IFA_ADDRESS */
+};
+int rt_addr_parse(const struct nlmsghdr *nlh, struct rt_addr_info *info);
+struct rt_route_info {
+	uint32_t table;
+	uint8_t type;       /* RTN_* */
+	uint8_t dst_len;
+	uint32_t dst_be;
+	uint32_t gw_be;     /* 0 when none */
+	int oif;
+};
+int rt_route_parse(const struct nlmsghdr *nlh, struct rt_route_info *info);
+
+/* Dumps every qdisc; and the filters of shared block BLOCK. */
+int rt_dump_qdiscs(struct nl_socket *nl, rt_reply_cb cb, void *data);
+int rt_dump_block_filters(struct nl_socket *nl, uint32_t block, rt_reply_cb cb, void *data);
+struct rt_qdisc_info {
+	int ifindex;
+	uint32_t parent;
+	char kind[16];
+	uint32_t ingress_block; /* 0 when none */
+	uint32_t egress_block;
+};
+int rt_qdisc_parse(const struct nlmsghdr *nlh, struct rt_qdisc_info *info);
+struct rt_filter_info {
+	uint32_t handle;
+	uint16_t prio;
+	char kind[16];
+	uint32_t prog_id;      /* bpf: the program's id, 0 when none */
+	bool direct_action;
+};
+int rt_filter_parse(const struct nlmsghdr *nlh, struct rt_filter_info *info);
 
 #endif

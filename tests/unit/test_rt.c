@@ -14,6 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/ipv6.h>
+#include <linux/neighbour.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 
 #include "tap.h"
@@ -522,8 +530,152 @@ static void test_too_long(void)
 	fake_kernel_free(k);
 }
 
+/* ---- parsing what check reads: messages as the kernel sends them ---- */
+
+static struct nlmsghdr *msg_start(char *buf, uint16_t type, size_t hdr_len)
+{
+	struct nlmsghdr *nlh = nl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nl_nlmsg_put_extra_header(nlh, hdr_len);
+	return nlh;
+}
+
+static void test_parse_vxlan_link(void)
+{
+	static char buf[2048] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, sizeof(struct ifinfomsg));
+	struct ifinfomsg *ifi = nl_nlmsg_get_payload(nlh);
+	const uint8_t mac[6] = { 2, 0x73, 0x6e, 0, 0, 9 };
+	int32_t conf[DEVCONF_DISABLE_IPV6 + 2] = { 0 };
+	struct nlattr *li, *data, *af, *in6;
+	struct rt_link_info l;
+
+	ifi->ifi_index = 102;
+	ifi->ifi_flags = IFF_UP;
+	nl_attr_put(nlh, IFLA_IFNAME, 5, "tun0");
+	nl_attr_put_u32(nlh, IFLA_MTU, 1450);
+	nl_attr_put_u32(nlh, IFLA_MASTER, 101);
+	nl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	li = nl_attr_nest_start(nlh, IFLA_LINKINFO);
+	nl_attr_put(nlh, IFLA_INFO_KIND, 6, "vxlan");
+	data = nl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	nl_attr_put_u32(nlh, IFLA_VXLAN_ID, 16000003);
+	nl_attr_put_u32(nlh, IFLA_VXLAN_GROUP, htonl(0xc0000201));
+	nl_attr_put(nlh, IFLA_VXLAN_LEARNING, 1, "\0");
+	nl_attr_nest_end(nlh, data);
+	nl_attr_nest_end(nlh, li);
+	af = nl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	in6 = nl_attr_nest_start(nlh, AF_INET6);
+	conf[DEVCONF_DISABLE_IPV6] = 1;
+	nl_attr_put(nlh, IFLA_INET6_CONF, sizeof(conf), conf);
+	nl_attr_nest_end(nlh, in6);
+	nl_attr_nest_end(nlh, af);
+
+	check(rt_link_parse(nlh, &l) == 0 && l.ifindex == 102 && (l.flags & IFF_UP) &&
+		      !strcmp(l.name, "tun0") && l.mtu == 1450 && l.master == 101 && l.has_mac &&
+		      !memcmp(l.mac, mac, 6) && !strcmp(l.kind, "vxlan") && l.vni == 16000003 &&
+		      l.remote_be == htonl(0xc0000201) && l.learning == 0 && l.ipv6_disabled == 1,
+	      "a vxlan link: name, flags, MTU, master, MAC, kind, VNI, remote, learning, IPv6 off",
+	      "kind '%s' vni %u remote %08x learning %d ipv6 %d mtu %u master %d", l.kind, l.vni,
+	      ntohl(l.remote_be), l.learning, l.ipv6_disabled, l.mtu, l.master);
+
+	nlh = msg_start(buf, RTM_NEWLINK, sizeof(struct ifinfomsg));
+	nl_attr_put(nlh, IFLA_IFNAME, 4, "br0");
+	check(rt_link_parse(nlh, &l) == 0 && l.kind[0] == '\0' && l.learning == -1 &&
+		      l.ipv6_disabled == -1 && !l.has_mac && !l.master,
+	      "a link without link info or IPv6: kind empty, learning and IPv6 unknown",
+	      "kind '%s' learning %d ipv6 %d", l.kind, l.learning, l.ipv6_disabled);
+	nlh->nlmsg_type = RTM_NEWADDR;
+	check(rt_link_parse(nlh, &l) < 0, "rt_link_parse refuses another message type", "-");
+}
+
+static void test_parse_route_addr_neigh(void)
+{
+	static char buf[1024] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = msg_start(buf, RTM_NEWROUTE, sizeof(struct rtmsg));
+	struct rtmsg *rtm = nl_nlmsg_get_payload(nlh);
+	const uint8_t mac[6] = { 2, 0x73, 0x6e, 0, 0, 1 };
+	struct rt_route_info r;
+	struct rt_addr_info a;
+	struct rt_neigh_info n;
+	struct ifaddrmsg *ifa;
+	struct ndmsg *ndm;
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_type = RTN_UNICAST;
+	nl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_MAIN);
+	nl_attr_put_u32(nlh, RTA_GATEWAY, htonl(0xa9fe0101));
+	nl_attr_put_u32(nlh, RTA_OIF, 100);
+	check(rt_route_parse(nlh, &r) == 0 && r.table == RT_TABLE_MAIN && r.dst_len == 0 &&
+		      r.gw_be == htonl(0xa9fe0101) && r.oif == 100 && r.type == RTN_UNICAST,
+	      "a default route: table, gateway, device, type", "table %u gw %08x oif %d",
+	      r.table, ntohl(r.gw_be), r.oif);
+
+	nlh = msg_start(buf, RTM_NEWADDR, sizeof(struct ifaddrmsg));
+	ifa = nl_nlmsg_get_payload(nlh);
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = 30;
+	ifa->ifa_index = 100;
+	nl_attr_put_u32(nlh, IFA_ADDRESS, htonl(0xa9fe0103));
+	nl_attr_put_u32(nlh, IFA_LOCAL, htonl(0xa9fe0102));
+	check(rt_addr_parse(nlh, &a) == 0 && a.ifindex == 100 && a.plen == 30 &&
+		      a.local_be == htonl(0xa9fe0102),
+	      "an address: IFA_LOCAL wins over a point-to-point IFA_ADDRESS", "local %08x",
+	      ntohl(a.local_be));
+
+	nlh = msg_start(buf, RTM_NEWNEIGH, sizeof(struct ndmsg));
+	ndm = nl_nlmsg_get_payload(nlh);
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = 100;
+	ndm->ndm_state = NUD_PERMANENT;
+	nl_attr_put_u32(nlh, NDA_DST, htonl(0xa9fe0101));
+	nl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	check(rt_neigh_parse(nlh, &n) == 0 && n.ifindex == 100 && n.state == NUD_PERMANENT &&
+		      n.dst_be == htonl(0xa9fe0101) && n.has_lladdr && !memcmp(n.lladdr, mac, 6),
+	      "a permanent neighbour with its link-layer address", "state %x", n.state);
+}
+
+static void test_parse_qdisc_filter(void)
+{
+	static char buf[1024] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = msg_start(buf, RTM_NEWQDISC, sizeof(struct tcmsg));
+	struct tcmsg *tcm = nl_nlmsg_get_payload(nlh);
+	struct rt_qdisc_info q;
+	struct rt_filter_info f;
+	struct nlattr *opts;
+
+	tcm->tcm_ifindex = 7;
+	tcm->tcm_parent = TC_H_CLSACT;
+	nl_attr_put(nlh, TCA_KIND, 7, "clsact");
+	nl_attr_put_u32(nlh, TCA_INGRESS_BLOCK, 10);
+	nl_attr_put_u32(nlh, TCA_EGRESS_BLOCK, 11);
+	check(rt_qdisc_parse(nlh, &q) == 0 && q.ifindex == 7 && q.parent == TC_H_CLSACT &&
+		      !strcmp(q.kind, "clsact") && q.ingress_block == 10 && q.egress_block == 11,
+	      "a clsact qdisc on two shared blocks", "kind '%s' blocks %u %u", q.kind,
+	      q.ingress_block, q.egress_block);
+
+	nlh = msg_start(buf, RTM_NEWTFILTER, sizeof(struct tcmsg));
+	tcm = nl_nlmsg_get_payload(nlh);
+	tcm->tcm_handle = 1;
+	tcm->tcm_info = TC_H_MAKE(1 << 16, htons(ETH_P_ALL));
+	nl_attr_put(nlh, TCA_KIND, 4, "bpf");
+	opts = nl_attr_nest_start(nlh, TCA_OPTIONS);
+	nl_attr_put_u32(nlh, TCA_BPF_ID, 41);
+	nl_attr_put_u32(nlh, TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+	nl_attr_nest_end(nlh, opts);
+	check(rt_filter_parse(nlh, &f) == 0 && f.handle == 1 && f.prio == 1 &&
+		      !strcmp(f.kind, "bpf") && f.prog_id == 41 && f.direct_action,
+	      "a bpf filter: handle, priority, program id, direct action", "handle %u prio %u id %u",
+	      f.handle, f.prio, f.prog_id);
+}
+
 int main(void)
 {
+	test_parse_vxlan_link();
+	test_parse_route_addr_neigh();
+	test_parse_qdisc_filter();
 	test_refresh_qdiscs();
 	test_mixed();
 	test_exact_limit();
