@@ -7,6 +7,7 @@
 #ifndef SLOTNET_CONFIG_H
 #define SLOTNET_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "slotnet_abi.h"
@@ -65,6 +66,12 @@ static inline uint16_t config_guest_mtu(uint32_t underlay)
 }
 
 /* A new configuration for pin directory PIN_DIR: every default (nslots 0: not prewarmed). */
+/* The shared filter blocks of --attach tc, numbered after the link group. */
+static inline uint32_t config_tc_block(const struct slotnet_config *cfg, bool egress)
+{
+	return (cfg->link_group & ~1u) | egress;
+}
+
 void config_defaults(struct slotnet_config *cfg, const char *pin_dir);
 
 /*

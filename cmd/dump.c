@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* dump: the configuration and every slot's binding and counters, from the pins alone. */
 #include "config.h"
+#include "metrics.h"
 #include "opts.h"
 #include "out.h"
 #include "netns.h"
@@ -13,17 +14,81 @@
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+struct dump_args {
+	struct opt_flag prometheus;
+	struct opt_flag per_slot;
+	struct opt_str textfile;
+};
+
+static const struct opt_def dump_opts[] = {
+	OPT("prometheus", 0, OPT_FLAG, struct dump_args, prometheus, NULL,
+	    "print metrics in the Prometheus text format instead"),
+	OPT("per-slot", 0, OPT_FLAG, struct dump_args, per_slot, NULL,
+	    "with the metrics, series for every slot too"),
+	OPT("textfile", 0, OPT_STR, struct dump_args, textfile, "DIR",
+	    "write the metrics to DIR/slotnet.prom atomically (node_exporter's textfile collector)"),
+	{ 0 },
+};
+
 static const struct cmd_spec dump_spec = {
 	.name = "dump",
 	.args = "[SLOT]",
 	.summary = "Show the configuration and each slot: addresses, binding, state, counters.",
+	.opts = dump_opts,
 	.max_args = 1,
 };
+
+#define TEXTFILE_NAME "slotnet.prom"
+
+/*
+ * The textfile collector's convention: a temporary file in DIR, renamed
+ * over DIR/slotnet.prom, so the collector never reads half a file.
+ */
+static int write_textfile(const struct dump_args *a, const struct sn_maps *m,
+			  const struct slotnet_config *cfg)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int fd, ret;
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/" TEXTFILE_NAME, a->textfile.v) >= (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s/." TEXTFILE_NAME ".XXXXXX", a->textfile.v) >=
+		    (int)sizeof(tmp))
+		return sn_err(EXIT_USAGE, "--textfile '%s': too long", a->textfile.v);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return sn_err(errno == ENOENT || errno == ENOTDIR ? EXIT_USAGE : EXIT_FAILED,
+			      "--textfile '%s': %s", a->textfile.v, strerror(errno));
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return sn_err(EXIT_FAILED, "--textfile '%s': %s", a->textfile.v, strerror(errno));
+	}
+	ret = metrics_write(f, m, cfg, a->per_slot.set);
+	/* The collector runs as another user: readable by all, as node_exporter expects. */
+	if (!ret && (fchmod(fd, 0644) < 0 || fflush(f) == EOF || fsync(fd) < 0))
+		ret = sn_err(EXIT_FAILED, "writing %s: %s", tmp, strerror(errno));
+	if (fclose(f) == EOF && !ret)
+		ret = sn_err(EXIT_FAILED, "writing %s: %s", tmp, strerror(errno));
+	if (!ret && rename(tmp, path) < 0)
+		ret = sn_err(EXIT_FAILED, "renaming %s to %s: %s", tmp, path, strerror(errno));
+	if (ret) {
+		unlink(tmp);
+		return ret;
+	}
+	out_obj_open(NULL);
+	out_str("textfile", "wrote %s\n", path);
+	out_obj_close();
+	out_end();
+	return EXIT_DONE;
+}
 
 static void show_config(const struct slotnet_config *cfg)
 {
@@ -273,18 +338,38 @@ static int show(const struct sn_maps *m, const struct slotnet_config *cfg, long 
 
 int do_dump(int argc, char **argv)
 {
+	struct dump_args a = { 0 };
 	const struct slotnet_config *cfg;
 	const struct sn_maps *m;
+	bool metrics;
 	unsigned slot;
 	char **args;
 	int nargs, ret;
 
-	ret = opts_parse(&dump_spec, argc, argv, NULL, &args, &nargs);
+	ret = opts_parse(&dump_spec, argc, argv, &a, &args, &nargs);
 	if (ret)
 		return ret < 0 ? EXIT_DONE : ret;
+	metrics = a.prometheus.set || a.textfile.set;
+	if (a.per_slot.set && !metrics)
+		return sn_err(EXIT_USAGE, "--per-slot goes with --prometheus or --textfile");
+	if (metrics && nargs)
+		return sn_err(EXIT_USAGE, "the metrics cover every slot: drop '%s' (or see --per-slot)",
+			      args[0]);
+	if (a.prometheus.set && g.json)
+		return sn_err(EXIT_USAGE, "--prometheus prints the Prometheus text format, not JSON; "
+			      "drop -j");
+	if (a.textfile.set && !a.textfile.v[0])
+		return sn_err(EXIT_USAGE, "--textfile '': give a directory");
 	if ((ret = need_privileges()) || (ret = state_get(SN_SLOTS | SN_IFSLOTS | SN_BINDINGS | SN_COUNTERS, &m, &cfg)))
 		return ret;
 	if (nargs == 1 && (ret = parse_slot(args[0], cfg, &slot)))
 		return ret;
+	if (a.textfile.set)
+		return write_textfile(&a, m, cfg);
+	if (a.prometheus.set) {
+		ret = metrics_write(stdout, m, cfg, a.per_slot.set);
+		fflush(stdout);
+		return ret;
+	}
 	return show(m, cfg, nargs == 1 ? (long)slot : -1);
 }

@@ -14,8 +14,8 @@
 static int lock_fd = -1;
 static bool dir_locked;
 
-/* "/sys/fs/bpf/x" -> "/run/slotnet/%2fsys%2ffs%2fbpf%2fx.lock": one file per directory. */
-static int lock_path(char buf[PATH_MAX])
+/* "/sys/fs/bpf/x" -> "/run/slotnet/%2fsys%2ffs%2fbpf%2fx.SUFFIX": files per directory. */
+int run_file_path(char buf[PATH_MAX], const char *suffix)
 {
 	size_t n = snprintf(buf, PATH_MAX, "%s/", LOCK_RUN_DIR), start = n;
 
@@ -25,12 +25,17 @@ static int lock_path(char buf[PATH_MAX])
 		else
 			buf[n++] = *c;
 	}
-	if (n - start > NAME_MAX - 5)
+	if (n - start > NAME_MAX - RUN_SUFFIX_MAX)
 		return sn_err(EXIT_USAGE, "pin directory '%s': too long to name its lock file "
 			      "(%zu characters escaped, at most %d)", g.pin_dir, n - start,
-			      NAME_MAX - 5);
-	strcpy(buf + n, ".lock");
+			      NAME_MAX - RUN_SUFFIX_MAX);
+	snprintf(buf + n, PATH_MAX - n, ".%s", suffix);
 	return 0;
+}
+
+static int lock_path(char buf[PATH_MAX])
+{
+	return run_file_path(buf, "lock");
 }
 
 static int open_lock(void)

@@ -15,9 +15,19 @@
 #ifndef SLOTNET_LOCK_H
 #define SLOTNET_LOCK_H
 
+#include <limits.h>
 #include <stdbool.h>
 
 #define LOCK_RUN_DIR "/run/slotnet"
+/* The longest ".SUFFIX" of a file beside the lock (".prewarm"), and room to spare. */
+#define RUN_SUFFIX_MAX 9
+
+/*
+ * LOCK_RUN_DIR/<g.pin_dir with '/' and '%' %-escaped>.SUFFIX: the lock
+ * ("lock") and the records of the last runs; an exit code (a pin
+ * directory too long for a file name).
+ */
+int run_file_path(char buf[PATH_MAX], const char *suffix);
 
 /*
  * Takes g.pin_dir's directory lock for the rest of the process: waits for

@@ -44,6 +44,7 @@ static const struct cmd cmds[] = {
 	{ "bind", do_bind, "bind a slot (or any free one) to a tenant's VNI", true, false },
 	{ "unbind", do_unbind, "release a slot and scrub it for the next tenant", true, false },
 	{ "dump", do_dump, "show slots, bindings and counters", true, false },
+	{ "check", do_check, "compare the kernel's state with what prewarm made", false, false },
 	{ "rules", do_rules, "print, install or check the root and slot firewall rules", false, true },
 	{ "teardown", do_teardown, "remove everything prewarm made", false, true },
 	{ 0 },
@@ -107,6 +108,14 @@ void sn_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport(false, fmt, ap);
 	va_end(ap);
+}
+
+void sn_progress(unsigned done, unsigned total)
+{
+	if (g.quiet || !total || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\rslotnet: %s: %u/%u slots%s", g.cmd ? g.cmd : "", done, total,
+		done >= total ? "\n" : "");
 }
 
 static void usage(FILE *f)

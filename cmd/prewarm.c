@@ -9,6 +9,7 @@
  * re-run would mistake for finished work.
  */
 #include "config.h"
+#include "metrics.h"
 #include "prewarm_priv.h"
 #include "lock.h"
 #include "netns.h"
@@ -131,12 +132,9 @@ static int mark_ready(struct prewarm *p, const unsigned *slots, unsigned n)
 /* A chunk's time, shared evenly by its slots, each counted in its own tenth of the run. */
 static void account(struct prewarm *p, unsigned done, unsigned n, const double t[PHASES + 1])
 {
-	bool progress = isatty(STDERR_FILENO) && !g.quiet;
-
 	pthread_mutex_lock(&p->lock);
 	p->made += n;
-	if (progress)
-		fprintf(stderr, "\rslotnet: prewarm: %u/%u slots", p->made, p->ntodo);
+	sn_progress(p->made, p->ntodo);
 	for (unsigned k = 0; k < n; k++) {
 		unsigned tenth = (done + k) * 10 / p->ntodo;
 
@@ -237,8 +235,6 @@ static int make_slots(struct prewarm *p)
 		nl_socket_close(lanes[w].nl);
 		procfs_close(&lanes[w].proc);
 	}
-	if (isatty(STDERR_FILENO) && !g.quiet && p->ntodo)
-		fputc('\n', stderr);
 	show_timings(p);
 	return ret;
 }
@@ -375,8 +371,8 @@ int do_prewarm(int argc, char **argv)
 				 &p.progs_replaced, p.cfg.map_ids)) ||
 	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()))
 		goto out;
-	find_todo(&p);
-	if ((ret = clear_leftovers(&p)) || (ret = make_slots(&p)) ||
+	if ((ret = find_todo(&p)) || (ret = clear_leftovers(&p)) || (ret = make_slots(&p)) ||
+	    (ret = prune_maps(&p)) ||
 	    (ret = refresh_tc_attach(&p)) || (ret = refresh_tcx_links(&p)) ||
 	    (ret = refresh_rules(&p)))
 		goto out;
@@ -384,6 +380,7 @@ int do_prewarm(int argc, char **argv)
 	if ((ret = state_write_config(&p.maps, &p.cfg)))
 		goto out;
 	report(&p, sn_now_ms() - start);
+	record_run("prewarm", sn_now_ms() - start, p.cfg.nslots, p.ntodo);
 out:
 	cleanup(&p);
 	return ret;

@@ -36,12 +36,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-/* The shared filter blocks of --attach tc, numbered after the link group. */
-static uint32_t tc_block(const struct slotnet_config *cfg, bool egress)
-{
-	return (cfg->link_group & ~1u) | egress;
-}
-
 /* One tcx link per direction, pinned: a link lives as long as its pin or its device. */
 static int attach_tcx(struct prewarm *p, unsigned i, const char *name)
 {
@@ -99,9 +93,9 @@ int attach_chunk(struct prewarm *p, const unsigned *slots, unsigned n)
  */
 static void queue_block_filters(struct prewarm *p, struct rt_batch *b, const struct sn_progs *progs)
 {
-	rt_set_block_filter(b, tc_block(&p->cfg, false), progs->from_slot, "from_slot",
+	rt_set_block_filter(b, config_tc_block(&p->cfg, false), progs->from_slot, "from_slot",
 			    "setting the shared ingress filter", -1);
-	rt_set_block_filter(b, tc_block(&p->cfg, true), progs->to_slot, "to_slot",
+	rt_set_block_filter(b, config_tc_block(&p->cfg, true), progs->to_slot, "to_slot",
 			    "setting the shared egress filter", -1);
 }
 
@@ -122,7 +116,7 @@ int switch_tc_filters(struct prewarm *p, const struct sn_progs *progs)
 void queue_tc_attach(struct prewarm *p, struct rt_batch *b, unsigned i, int ifindex,
 			    bool first)
 {
-	rt_add_clsact(b, ifindex, tc_block(&p->cfg, false), tc_block(&p->cfg, true),
+	rt_add_clsact(b, ifindex, config_tc_block(&p->cfg, false), config_tc_block(&p->cfg, true),
 		      "adding the clsact qdisc", i);
 	if (first)
 		queue_block_filters(p, b, &p->progs);
@@ -146,8 +140,8 @@ int refresh_tc_attach(struct prewarm *p)
 		return sn_err(EXIT_FAILED, "%s", strerror(errno));
 	rt_batch_tolerate(b, EEXIST); /* before queuing: a full batch is sent on the way */
 	for (unsigned i = 0; i < p->cfg.nslots; i++)
-		rt_add_clsact(b, p->root_ifindex[i], tc_block(&p->cfg, false),
-			      tc_block(&p->cfg, true), "adding the clsact qdisc", i);
+		rt_add_clsact(b, p->root_ifindex[i], config_tc_block(&p->cfg, false),
+			      config_tc_block(&p->cfg, true), "adding the clsact qdisc", i);
 	queue_block_filters(p, b, &p->progs);
 	ret = commit_root(b);
 	rt_batch_free(b);

@@ -78,7 +78,8 @@ int load_config(struct prewarm *p, const struct prewarm_args *a);
 
 /* prewarm_survey.c: survey and repair */
 int survey_links(struct prewarm *p);
-void find_todo(struct prewarm *p);
+int find_todo(struct prewarm *p);
+int prune_maps(struct prewarm *p);
 int clear_leftovers(struct prewarm *p);
 
 /* prewarm_slot.c: one slot */

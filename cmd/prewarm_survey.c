@@ -5,6 +5,7 @@
  * crashed run left half made.
  */
 #include "config.h"
+#include "drift.h"
 #include "prewarm_priv.h"
 #include "lock.h"
 #include "netns.h"
@@ -124,12 +125,78 @@ int survey_links(struct prewarm *p)
 	return 0;
 }
 
-void find_todo(struct prewarm *p)
+/*
+ * Slots to make: those not whole, and those whole but drifted from what
+ * prewarm made (every difference check reports of a slot), so that a run
+ * of prewarm repairs what check finds.  The attach is left to
+ * refresh_tc_attach and refresh_tcx_links, which put back qdiscs and
+ * filters and switch links without disturbing a slot's tenant.
+ */
+int find_todo(struct prewarm *p)
 {
+	struct drift d;
+	int ret;
+
 	p->ntodo = 0;
+	if (p->prewarmed) {
+		if (!(ret = drift_init(&d, &p->cfg, &p->maps, 0, p->cfg.nslots - 1))) {
+			d.attach = false;
+			if (!(ret = drift_slots(&d, p->jobs, false)))
+				ret = drift_root(&d, p->root_nl);
+		}
+		if (!ret && d.slots_differ)
+			sn_debug("%u slots differ from what prewarm made: made again",
+				 d.slots_differ);
+		drift_sort(&d);
+		for (unsigned k = 0; !ret && k < d.nitems; k++)
+			sn_debug("slot %d: %s: expected %s, found %s", d.items[k].slot,
+				 d.items[k].object, d.items[k].expected, d.items[k].found);
+		for (unsigned i = 0; !ret && i < p->cfg.nslots; i++)
+			if (d.differs[i] || !slot_complete(p, i))
+				p->todo[p->ntodo++] = i;
+		drift_free(&d);
+		return ret;
+	}
 	for (unsigned i = 0; i < p->cfg.nslots; i++)
 		if (!slot_complete(p, i))
 			p->todo[p->ntodo++] = i;
+	return 0;
+}
+
+/*
+ * Entries no slot's veth explains: an ifslots key of a veth that is gone,
+ * a binding past the last slot.  The data path would never match them,
+ * but check reports them, so prewarm removes them.
+ */
+int prune_maps(struct prewarm *p)
+{
+	__u32 prev, key, slot;
+	bool started = false;
+
+	/* A deleted key's successor is what the same previous key leads to next. */
+	while (bpf_map_get_next_key(p->maps.ifslots, started ? &prev : NULL, &key) == 0) {
+		if (bpf_map_lookup_elem(p->maps.ifslots, &key, &slot) == 0 &&
+		    (slot >= p->cfg.nslots || (__u32)p->root_ifindex[slot] != key)) {
+			if (bpf_map_delete_elem(p->maps.ifslots, &key) < 0 && errno != ENOENT)
+				return sn_err(EXIT_FAILED, "removing a stale ifslots entry: %s",
+					      strerror(errno));
+			continue;
+		}
+		prev = key;
+		started = true;
+	}
+	started = false;
+	while (bpf_map_get_next_key(p->maps.bindings, started ? &prev : NULL, &key) == 0) {
+		if (key >= p->cfg.nslots) {
+			if (bpf_map_delete_elem(p->maps.bindings, &key) < 0 && errno != ENOENT)
+				return sn_err(EXIT_FAILED, "removing a binding past the last slot: %s",
+					      strerror(errno));
+			continue;
+		}
+		prev = key;
+		started = true;
+	}
+	return 0;
 }
 
 /*

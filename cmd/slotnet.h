@@ -34,6 +34,13 @@ void sn_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Detail for -v. */
 void sn_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Progress of a long run on a terminal (not with -q): "slotnet: CMD: DONE/TOTAL
+ * slots" rewritten in place, a newline once DONE reaches TOTAL.  Callers
+ * serialise their calls.
+ */
+void sn_progress(unsigned done, unsigned total);
+
 /* CLOCK_MONOTONIC in milliseconds, for timings. */
 double sn_now_ms(void);
 
@@ -44,5 +51,6 @@ int do_unbind(int argc, char **argv);
 int do_teardown(int argc, char **argv);
 int do_dump(int argc, char **argv);
 int do_rules(int argc, char **argv);
+int do_check(int argc, char **argv);
 
 #endif

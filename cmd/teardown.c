@@ -8,6 +8,7 @@
  * run again.
  */
 #include "lock.h"
+#include "metrics.h"
 #include "netns.h"
 #include "nl.h"
 #include "opts.h"
@@ -90,6 +91,8 @@ static int remove_namespaces(const struct slotnet_config *cfg)
 		if (netns_remove(name) < 0)
 			return sn_err(EXIT_FAILED, "slot %u: removing namespace %s: %s", i, name,
 				      strerror(errno));
+		if ((i + 1) % 64 == 0 || i + 1 == cfg->nslots)
+			sn_progress(i + 1, cfg->nslots);
 	}
 	return 0;
 }
@@ -142,13 +145,16 @@ int do_teardown(int argc, char **argv)
 	if (ret == STATE_FRESH) {
 		/* Maps may be pinned without a configuration if the first prewarm died early. */
 		ret = state_remove(g.pin_dir);
-		if (!ret)
+		if (!ret) {
+			record_forget();
 			report(0, NULL);
+		}
 		return ret;
 	}
 	if (ret || (ret = remove_root_rules(&cfg)) || (ret = remove_root_veths(&cfg)) ||
 	    (ret = remove_namespaces(&cfg)) || (ret = state_remove(g.pin_dir)))
 		return ret;
+	record_forget();
 	report(cfg.nslots, cfg.prefix);
 	return EXIT_DONE;
 }

@@ -11,8 +11,10 @@ pkgs=(
     apt debian-archive-keyring bzip2 xz-utils dpkg-dev util-linux
     # tests and scripts
     gawk file bats jq iproute2 procps time iputils-ping python3 iptables strace
+    # the metrics tests parse dump --prometheus with the client library's parser
+    python3-prometheus-client
     # make lint (scripts/lint.sh)
-    shellcheck cppcheck mandoc
+    shellcheck cppcheck mandoc systemd
     # the VM rig (tests/vm/): qemu's microvm and virtiofsd (its dependency
     # qemu-system-common ships /usr/lib/qemu/virtiofsd); the guests' static
     # busybox, which also makes their initramfs and modules.dep

@@ -77,6 +77,7 @@ assert_block_filter() { # BLOCK PROGRAM
     run --separate-stderr sn -j prewarm --slots "$NSLOTS"
     assert_status 1
     expect_eq "$stderr" "slotnet: prewarm: setting the shared egress filter: Invalid argument" "stderr"
-    expect_eq "$output" "" "stdout"
+    expect_eq "$(jq -c '[.error.exit_code, .error.message]' <<<"$output")" \
+        '[1,"setting the shared egress filter: Invalid argument"]' "stdout: -j's error object"
     assert_block_filter "$ingress" from_slot
 }

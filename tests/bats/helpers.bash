@@ -91,7 +91,7 @@ setup_worker() {
 
 teardown_worker() {
     [[ -n ${W:-} ]] || return 0
-    local pin ns
+    local pin ns lf
     if [[ -n ${SN_PID:-} ]]; then
         kill -9 "$SN_PID" 2>/dev/null || true
         wait "$SN_PID" 2>/dev/null || true
@@ -103,7 +103,9 @@ teardown_worker() {
             in_ns "$W" "$SLOTNET" -q --pin-dir "$pin" teardown >/dev/null 2>&1 || true
         fi
         rm -rf "$pin"
-        rm -f "$(lock_file "$pin")"
+        # The lock and the records of the last prewarm and check beside it.
+        lf=$(lock_file "$pin")
+        rm -f "$lf" "${lf%.lock}".prewarm "${lf%.lock}".check
     done
     # Whatever slotnet left (or a test made): every such name starts with P.
     for ns in /run/netns/"$P"*; do

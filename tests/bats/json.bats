@@ -41,6 +41,15 @@ assert_json_error() { # CODE PART ARGS...
     run --separate-stderr sn -j unbind 1
     assert_status 0
     assert_one_doc "$output" '.slot == 1' "unbind"
+    run --separate-stderr sn -j check
+    assert_status 0
+    assert_one_doc "$output" '.slots == 2 and .differences == [] and .differ == 0' "check"
+    ip -n "${P}1" link set br0 down
+    run --separate-stderr sn -j check
+    assert_status 1
+    assert_one_doc "$output" '.differ == 1 and .differences[0] == {"slot": 1, "object": "br0 state",
+        "expected": "up", "found": "down"}' "check of a drifted slot"
+    sn -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL" >/dev/null
     run --separate-stderr sn -j rules --print
     assert_status 0
     assert_one_doc "$output" '(.sets | length) > 0 and all(.sets[]; (.scope == "root" or .scope == "slots")
@@ -73,6 +82,7 @@ assert_json_error() { # CODE PART ARGS...
     assert_json_error 2 "no prewarmed state" dump
     assert_json_error 2 "no prewarmed state" bind 0 --vni 5
     assert_json_error 2 "no prewarmed state" unbind 0
+    assert_json_error 2 "no prewarmed state" check
     assert_json_error 2 "give exactly one of" rules
     assert_json_error 2 "unknown command 'bogus'" bogus
     sn -q prewarm --slots 2 --prefix "$P" --tunnel "$TUNNEL"
@@ -80,6 +90,7 @@ assert_json_error() { # CODE PART ARGS...
     assert_json_error 2 "--vni" bind 0 --vni 99999999
     assert_json_error 2 "'x'" unbind x
     assert_json_error 2 "'7'" dump 7
+    assert_json_error 2 "'7'" check 7
     sn -q bind 0 --vni 5
     assert_json_error 3 "slot 0" bind 0 --vni 6
     assert_json_error 2 "unknown option" teardown --bogus

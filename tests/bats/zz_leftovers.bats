@@ -10,7 +10,7 @@
     left=()
     while read -r p; do
         for f in /run/netns/"$p"* /run/netns/snw-"$p" /sys/fs/bpf/snt-"$p" /sys/fs/bpf/snt-"$p"-* \
-            /run/slotnet/%2fsys%2ffs%2fbpf%2fsnt-"$p".lock /run/slotnet/%2fsys%2ffs%2fbpf%2fsnt-"$p"-*.lock; do
+            /run/slotnet/%2fsys%2ffs%2fbpf%2fsnt-"$p".* /run/slotnet/%2fsys%2ffs%2fbpf%2fsnt-"$p"-*.*; do
             if [[ -e $f ]]; then left+=("$f"); fi
         done
     done <"$names"
