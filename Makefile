@@ -5,6 +5,9 @@
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR ?= $(PREFIX)/share/doc/slotnet
 DESTDIR ?=
 
 BUILD := build
@@ -25,7 +28,7 @@ LDLIBS := -L$(VENDOR)/lib -lbpf -lelf -lz
 
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror $(INCLUDES)
 
-SUBCOMMANDS := prewarm bind unbind dump rules teardown
+SUBCOMMANDS := prewarm bind unbind dump check rules teardown
 SRCS := $(wildcard cmd/*.c)
 OBJS := $(SRCS:cmd/%.c=$(BUILD)/%.o)
 BPF_HDRS := $(wildcard bpf/*.h)
@@ -80,11 +83,22 @@ bats: $(BUILD)/slotnet
 check-kernel: $(BUILD)/slotnet
 	bash tests/vm/bats-in-guest.sh --all
 
+# The systemd units name the binary where it is installed.
+UNITS_IN := $(wildcard scripts/systemd/*.in)
+UNITS := $(filter-out $(UNITS_IN) scripts/systemd/slotnet.default,$(wildcard scripts/systemd/*))
+
 install: $(BUILD)/slotnet
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/slotnet $(DESTDIR)$(SBINDIR)/slotnet
 	for c in $(SUBCOMMANDS); do ln -sf slotnet $(DESTDIR)$(SBINDIR)/slotnet-$$c; done
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+	for u in $(UNITS_IN); do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u .in) || exit 1; done
+	install -m 0644 $(UNITS) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 scripts/slotnet-completion.bash $(DESTDIR)$(BASHCOMPDIR)/slotnet
+	install -m 0644 scripts/systemd/slotnet.default $(DESTDIR)$(DOCDIR)/slotnet.default
 
 clean:
 	rm -rf $(BUILD)/*.o $(BUILD)/slotnet $(BUILD)/slotnet.skel.h $(BUILD)/slotnet.bpf.o $(UNIT_TESTS) \

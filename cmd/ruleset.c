@@ -228,6 +228,7 @@ struct run {
 	pthread_mutex_t lock;
 	struct rules_finding **found;         /* per namespace and family, NULL when in order */
 	unsigned changed;
+	unsigned done;                        /* namespaces looked at, for the progress */
 	bool failed;
 };
 
@@ -264,7 +265,7 @@ static void run_one(struct run *r, unsigned k)
 
 	ns_label(r, k, name);
 	if (!root && r->skip && r->skip[k - !!(r->which & RULES_ROOT)])
-		return;
+		goto out; /* nothing found: counted for the progress alone */
 	if (!root && (nsfd = netns_open(name)) < 0) {
 		if ((f[0] = finding_new(name, FW_IPV4))) {
 			f[0]->failed = failed = true;
@@ -298,6 +299,9 @@ out:
 	for (int fam = 0; fam < FW_FAMILIES; fam++)
 		r->found[k * FW_FAMILIES + fam] = f[fam];
 	r->failed |= failed;
+	/* The root alone is quick: only a run over the slots shows its progress. */
+	if (r->total > 1)
+		sn_progress(++r->done, r->total);
 	pthread_mutex_unlock(&r->lock);
 }
 

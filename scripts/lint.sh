@@ -4,7 +4,8 @@
 #      tests/bats/helpers.bash and the .bats files, which shellcheck parses
 #      natively from their bats shebang);
 #   2. cppcheck on cmd/ (suppressions with reasons: .cppcheck-suppressions);
-#   3. mandoc -Tlint on every man page, failing on any warning.
+#   3. mandoc -Tlint on every man page, failing on any warning;
+#   4. systemd-analyze verify on the systemd units, as make install writes them.
 # A tool's findings follow its "not ok" line.  Exits 1 if any check failed.
 # Run it from `make lint` (which builds the skeleton header cppcheck reads)
 # or tests/run.sh.
@@ -34,7 +35,7 @@ check() { # NAME COMMAND...
 }
 
 # -x follows the scripts' `. scripts/lib.sh`, so its functions are known.
-shell_scripts=(scripts/*.sh vendor/*.sh tests/run.sh tests/vm/*.sh tests/bats/*.bash tests/bats/*.bats)
+shell_scripts=(scripts/*.sh scripts/*.bash vendor/*.sh tests/run.sh tests/vm/*.sh tests/bats/*.bash tests/bats/*.bats)
 
 # The vendored libbpf's headers, so that its macros (LIBBPF_OPTS) are known.
 cppcheck_args=(-q --std=c11 --error-exitcode=1 --inline-suppr
@@ -54,8 +55,25 @@ man_lint() {
     return "$rc"
 }
 
-echo "1..3"
+# The units with @SBINDIR@ where the binary is ($BUILD, made absolute):
+# verify wants every ExecStart to exist.
+# shellcheck disable=SC2317 # called by check, which shellcheck cannot see
+units_verify() {
+    local t u rc=0 sbin
+    sbin=$(cd "$BUILD" && pwd) || return 1
+    t=$(mktemp -d) || return 1
+    for u in scripts/systemd/*.in; do
+        sed "s|@SBINDIR@|$sbin|g" "$u" >"$t/$(basename "$u" .in)"
+    done
+    cp scripts/systemd/*.target scripts/systemd/*.timer "$t/"
+    SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no "$t"/*.service "$t"/*.timer "$t"/*.target || rc=1
+    rm -rf "$t"
+    return "$rc"
+}
+
+echo "1..4"
 check "shellcheck: shell scripts and bats files" shellcheck -x -f gcc "${shell_scripts[@]}"
 check "cppcheck: cmd/" cppcheck "${cppcheck_args[@]}" cmd/
 check "mandoc -Tlint: man pages" man_lint
+check "systemd-analyze verify: the units" units_verify
 exit $failed

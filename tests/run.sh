@@ -26,7 +26,7 @@
 #                                Geneve (`make check-kernel`: all of them);
 #                                it runs beside the others from the start and
 #                                is shown in its turn
-#  13. scripts/lint.sh           shellcheck, cppcheck and mandoc -Tlint, one
+#  13. scripts/lint.sh           shellcheck, cppcheck, mandoc -Tlint and systemd-analyze verify, one
 #                                test each (`make lint` alone)
 # then prints exactly one last line, "N passed, N failed", summing every
 # suite's TAP "ok" and "not ok" lines (an "ok ... # SKIP" is neither: the
@@ -146,7 +146,7 @@ BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300} \
     run_suite "bats: integration" bats --tap --timing --print-output-on-failure tests/bats
 run_suite "vm rig: Linux 6.1 worker guest and a tenant VM" tests/vm/selftest.sh
 finish_suite kernel61 "bats on Linux 6.1 with Geneve (the 6.1 worker guest)"
-run_suite "lint: shellcheck, cppcheck, mandoc" scripts/lint.sh
+run_suite "lint: shellcheck, cppcheck, mandoc, systemd-analyze" scripts/lint.sh
 
 # A skipped test passed nothing: it is counted apart, in a comment.
 echo "# $skipped skipped"

@@ -21,7 +21,7 @@ load helpers
 }
 
 @test "-h and --help on every subcommand print its usage and exit 0" {
-    for cmd in prewarm dump rules teardown; do
+    for cmd in prewarm dump check rules teardown; do
         for opt in -h --help; do
             run --separate-stderr "$SLOTNET" "$cmd" "$opt"
             assert_status 0
@@ -53,7 +53,7 @@ load helpers
         run --separate-stderr "$SLOTNET" "$opt"
         assert_status 0
         expect_eq "${lines[0]}" "Usage: slotnet [GLOBAL OPTIONS] COMMAND [ARGS]" "first line"
-        for cmd in prewarm dump teardown; do
+        for cmd in prewarm bind unbind dump check rules teardown; do
             [[ $output =~ $'\n'"  $cmd " ]] || fail "$opt does not list $cmd: $output"
         done
     done
@@ -171,7 +171,7 @@ EOF
 
 @test "make install puts the binary, the multi-call links and the man pages under DESTDIR" {
     dest=$BATS_TEST_TMPDIR/dest
-    run make -s -C "$REPO" install DESTDIR="$dest" PREFIX=/usr
+    run make -s -C "$REPO" install BUILD="${SLOTNET%/slotnet}" DESTDIR="$dest" PREFIX=/usr
     assert_status 0
     [[ -x $dest/usr/sbin/slotnet && -f $dest/usr/sbin/slotnet && ! -L $dest/usr/sbin/slotnet ]] ||
         fail "no executable $dest/usr/sbin/slotnet"
@@ -179,19 +179,19 @@ EOF
     for cmd in prewarm dump teardown; do
         expect_eq "$(readlink "$dest/usr/sbin/slotnet-$cmd")" slotnet "link slotnet-$cmd"
     done
-    for page in slotnet slotnet-prewarm slotnet-bind slotnet-unbind slotnet-dump slotnet-rules slotnet-teardown; do
+    for page in slotnet slotnet-prewarm slotnet-bind slotnet-unbind slotnet-dump slotnet-check slotnet-rules slotnet-teardown; do
         f=$dest/usr/share/man/man8/$page.8
         [[ -s $f ]] || fail "no man page $f"
         grep -q '^\.TH ' "$f" || fail "$f has no .TH header"
     done
     expect_eq "$(find "$dest" -type f -o -type l | sed "s|^$dest||" | sort | tr '\n' ' ')" \
-        "/usr/sbin/slotnet /usr/sbin/slotnet-bind /usr/sbin/slotnet-dump /usr/sbin/slotnet-prewarm /usr/sbin/slotnet-rules /usr/sbin/slotnet-teardown /usr/sbin/slotnet-unbind /usr/share/man/man8/slotnet-bind.8 /usr/share/man/man8/slotnet-dump.8 /usr/share/man/man8/slotnet-prewarm.8 /usr/share/man/man8/slotnet-rules.8 /usr/share/man/man8/slotnet-teardown.8 /usr/share/man/man8/slotnet-unbind.8 /usr/share/man/man8/slotnet.8 " \
+        "/usr/lib/systemd/system/slotnet-metrics.service /usr/lib/systemd/system/slotnet-metrics.timer /usr/lib/systemd/system/slotnet-prewarm.service /usr/lib/systemd/system/slotnet.target /usr/sbin/slotnet /usr/sbin/slotnet-bind /usr/sbin/slotnet-check /usr/sbin/slotnet-dump /usr/sbin/slotnet-prewarm /usr/sbin/slotnet-rules /usr/sbin/slotnet-teardown /usr/sbin/slotnet-unbind /usr/share/bash-completion/completions/slotnet /usr/share/doc/slotnet/slotnet.default /usr/share/man/man8/slotnet-bind.8 /usr/share/man/man8/slotnet-check.8 /usr/share/man/man8/slotnet-dump.8 /usr/share/man/man8/slotnet-prewarm.8 /usr/share/man/man8/slotnet-rules.8 /usr/share/man/man8/slotnet-teardown.8 /usr/share/man/man8/slotnet-unbind.8 /usr/share/man/man8/slotnet.8 " \
         "installed files"
 }
 
 @test "the installed slotnet-CMD links run CMD with its arguments" {
     dest=$BATS_TEST_TMPDIR/dest
-    make -s -C "$REPO" install DESTDIR="$dest" PREFIX=/usr >/dev/null
+    make -s -C "$REPO" install BUILD="${SLOTNET%/slotnet}" DESTDIR="$dest" PREFIX=/usr >/dev/null
     sbin=$dest/usr/sbin
 
     run in_ns "$W" "$sbin/slotnet-prewarm" --pin-dir "$PIN" -q --slots 2 --prefix "$P" --tunnel "$TUNNEL"
