@@ -342,7 +342,11 @@ int drift_slot_inside(struct drift *d, unsigned i, struct nl_socket *nl)
 
 	want_slot_links(d, in.want);
 	if (rt_dump_links(nl, inside_link, &in) < 0 || rt_dump_addrs(nl, inside_addr, &in) < 0 ||
-	    rt_dump_routes(nl, inside_route, &in) < 0 || rt_dump_neighs(nl, inside_neigh, &in) < 0)
+	    rt_dump_routes(nl, inside_route, &in) < 0)
+		return -1;
+	/* The gateway's entry alone: a neighbour dump walks every namespace's. */
+	if (rt_get_neigh(nl, SLOT_IFINDEX_VETH, d->cfg->gateway_be, inside_neigh, &in) < 0 &&
+	    errno != ENOENT && errno != ENODEV)
 		return -1;
 	compare_inside(d, &in);
 	return 0;

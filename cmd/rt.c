@@ -612,25 +612,17 @@ int rt_geneve_supported(struct nl_socket *nl)
 	return errno == EOPNOTSUPP ? 0 : 1;
 }
 
-/* Sends a dump request with the family header HDR and runs cb over the answers. */
-static int dump(struct nl_socket *nl, uint16_t type, const void *hdr, size_t hdr_len,
-		bool skip_stats, rt_reply_cb cb, void *data)
+/* Sends the request NLH (its sequence number set here) and runs cb over the answers. */
+static int request(struct nl_socket *nl, struct nlmsghdr *nlh, rt_reply_cb cb, void *data)
 {
-	char buf[NL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_nlmsg_put_header(buf);
 	uint32_t seq = seq_counter++, portid = nl_socket_get_portid(nl);
 	char *rbuf = malloc(RT_RECV_SIZE);
 	int ret = NL_CB_OK;
 
 	if (!rbuf)
 		return -1;
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	memcpy(nl_nlmsg_put_extra_header(nlh, hdr_len), hdr, hdr_len);
-	if (skip_stats)
-		nl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	if (nl_socket_sendto(nl, buf, nlh->nlmsg_len) < 0)
+	if (nl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		ret = NL_CB_ERROR;
 	while (ret == NL_CB_OK) {
 		ssize_t n = nl_socket_recvfrom(nl, rbuf, RT_RECV_SIZE);
@@ -639,6 +631,21 @@ static int dump(struct nl_socket *nl, uint16_t type, const void *hdr, size_t hdr
 	}
 	free(rbuf);
 	return ret == NL_CB_ERROR ? -1 : 0;
+}
+
+/* Sends a dump request with the family header HDR and runs cb over the answers. */
+static int dump(struct nl_socket *nl, uint16_t type, const void *hdr, size_t hdr_len,
+		bool skip_stats, rt_reply_cb cb, void *data)
+{
+	char buf[NL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	memcpy(nl_nlmsg_put_extra_header(nlh, hdr_len), hdr, hdr_len);
+	if (skip_stats)
+		nl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return request(nl, nlh, cb, data);
 }
 
 int rt_dump_links(struct nl_socket *nl, rt_reply_cb cb, void *data)
@@ -653,6 +660,21 @@ int rt_dump_neighs(struct nl_socket *nl, rt_reply_cb cb, void *data)
 	const struct ndmsg ndm = { .ndm_family = AF_INET };
 
 	return dump(nl, RTM_GETNEIGH, &ndm, sizeof(ndm), false, cb, data);
+}
+
+int rt_get_neigh(struct nl_socket *nl, int ifindex, uint32_t addr_be, rt_reply_cb cb, void *data)
+{
+	char buf[NL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nl_nlmsg_put_header(buf);
+	struct ndmsg *ndm;
+
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	ndm = nl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = ifindex;
+	nl_attr_put(nlh, NDA_DST, sizeof(addr_be), &addr_be);
+	return request(nl, nlh, cb, data);
 }
 
 static int neigh_attr_cb(const struct nlattr *attr, void *data)

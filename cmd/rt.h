@@ -105,6 +105,13 @@ struct rt_neigh_info {
 };
 
 int rt_neigh_parse(const struct nlmsghdr *nlh, struct rt_neigh_info *info);
+/*
+ * Asks for the one IPv4 neighbour ADDR on IFINDEX; cb gets it.  -1 with
+ * ENOENT when there is none.  Unlike a dump, whose walk of the kernel's one
+ * neighbour table covers every namespace's entries, a lookup costs the same
+ * however many slots there are.
+ */
+int rt_get_neigh(struct nl_socket *nl, int ifindex, uint32_t addr_be, rt_reply_cb cb, void *data);
 
 struct rt_link_info {
 	int ifindex;
