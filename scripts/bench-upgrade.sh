@@ -32,17 +32,6 @@ REPO=$PWD
 . scripts/lib.sh
 . scripts/old-release.sh
 
-# lib.sh's probe times `ip -n NS`, which also makes a mount namespace (a
-# copy of every /run/netns bind mount): ~190 ms with 4,000 slots present,
-# so the kernel never looks settled while they exist.  Timed here through
-# nsenter, which enters only the network namespace (~6 ms).
-rtnl_probe_ms() {
-    local t0
-    t0=$(date +%s%N)
-    nsenter --net="/run/netns/$1" ip link set lo up
-    echo $(( ($(date +%s%N) - t0) / 1000000 ))
-}
-
 SLOTS=${1:-4000}
 TCX_SLOTS=${2:-200}
 ROUNDS=${ROUNDS:-5}
