@@ -751,7 +751,12 @@ int drift_root(struct drift *d, struct nl_socket *nl)
 	r.s = calloc(c->nslots, sizeof(*r.s));
 	if (!r.s)
 		return sn_err(EXIT_FAILED, "%s", strerror(ENOMEM));
-	if (rt_dump_links(nl, root_link, &r) < 0 || rt_dump_routes(nl, root_route, &r) < 0 ||
+	for (unsigned i = d->first; d->root_links && i <= d->last; i++) {
+		r.s[i].veth = d->root_links[i];
+		r.s[i].ifindex = d->root_links[i].ifindex;
+	}
+	if ((!d->root_links && rt_dump_links(nl, root_link, &r) < 0) ||
+	    rt_dump_routes(nl, root_route, &r) < 0 ||
 	    rt_dump_neighs(nl, root_neigh, &r) < 0 ||
 	    (d->attach && c->attach == SLOTNET_ATTACH_TC && rt_dump_qdiscs(nl, root_qdisc, &r) < 0)) {
 		ret = sn_err(EXIT_FAILED, "reading the root namespace: %s", strerror(errno));

@@ -12,6 +12,7 @@
 #include "slotnet_abi.h"
 
 struct nl_socket;
+struct rt_link_info;
 struct sn_maps;
 
 /* One difference: SLOT's (-1: the root namespace's or shared) OBJECT, expected, found. */
@@ -34,6 +35,8 @@ struct drift {
 	 */
 	bool attach;
 	int *eth0_peer;        /* per slot: the root ifindex its eth0 names (0: unknown) */
+	/* Per slot, the root veth as a dump of the root's links gave it; NULL: drift_root dumps them. */
+	const struct rt_link_info *root_links;
 	bool *differs;         /* per slot: a difference was found */
 	pthread_mutex_t lock;  /* items, differs: workers note in parallel */
 	struct drift_item *items;

@@ -313,8 +313,9 @@ static int setup(struct prewarm *p)
 	p->have_ipv6 = access("/proc/sys/net/ipv6", F_OK) == 0;
 	pthread_mutex_init(&p->lock, NULL);
 	p->root_ifindex = calloc(p->cfg.nslots, sizeof(*p->root_ifindex));
+	p->root_link = calloc(p->cfg.nslots, sizeof(*p->root_link));
 	p->todo = calloc(p->cfg.nslots, sizeof(*p->todo));
-	if (!p->root_ifindex || !p->todo)
+	if (!p->root_ifindex || !p->root_link || !p->todo)
 		return sn_err(EXIT_FAILED, "%s", strerror(ENOMEM));
 	return 0;
 }
@@ -327,6 +328,7 @@ static void cleanup(struct prewarm *p)
 	state_close(&p->maps);
 	progs_close(&p->progs);
 	free(p->root_ifindex);
+	free(p->root_link);
 	free(p->todo);
 }
 
@@ -366,16 +368,21 @@ int do_prewarm(int argc, char **argv)
 		ret = sn_err(EXIT_FAILED, "preparing %s: %s", NETNS_RUN_DIR, strerror(errno));
 		goto out;
 	}
+	sn_debug("the root's links surveyed at %.0f ms", sn_now_ms() - start);
 	if ((upgrade_needed(&p) && (ret = upgrade_maps(&p))) ||
 	    (ret = state_create(g.pin_dir, p.prewarmed, p.cfg.max_slots, &p.maps, &p.progs,
 				 &p.progs_replaced, p.cfg.map_ids)) ||
 	    (ret = state_write_config(&p.maps, &p.cfg)) || (ret = enable_forwarding()))
 		goto out;
+	sn_debug("maps and programs in place at %.0f ms", sn_now_ms() - start);
 	if ((ret = find_todo(&p)) || (ret = clear_leftovers(&p)) || (ret = make_slots(&p)) ||
-	    (ret = prune_maps(&p)) ||
-	    (ret = refresh_tc_attach(&p)) || (ret = refresh_tcx_links(&p)) ||
+	    (ret = prune_maps(&p)))
+		goto out;
+	sn_debug("slots made at %.0f ms", sn_now_ms() - start);
+	if ((ret = refresh_tc_attach(&p)) || (ret = refresh_tcx_links(&p)) ||
 	    (ret = refresh_rules(&p)))
 		goto out;
+	sn_debug("attach and rules refreshed at %.0f ms", sn_now_ms() - start);
 	p.cfg.flags |= SLOTNET_CONFIG_ALL_READY;
 	if ((ret = state_write_config(&p.maps, &p.cfg)))
 		goto out;

@@ -10,11 +10,11 @@
 #include "netns.h"
 #include "opts.h"
 #include "ruleset.h"
+#include "rt.h"
 #include "state.h"
 
 struct nl_socket;
 struct rt_batch;
-struct rt_link_info;
 
 #define CHUNK 64
 
@@ -51,6 +51,7 @@ struct prewarm {
 	int conflict_code;
 	unsigned repaired;      /* bound slots made again, their bindings kept */
 	int *root_ifindex;      /* per slot: its root-side veth, 0 when absent */
+	struct rt_link_info *root_link; /* per slot: what survey_links saw of it (name left out) */
 	unsigned *todo;         /* slots to (re)create */
 	unsigned ntodo;
 	unsigned jobs;
