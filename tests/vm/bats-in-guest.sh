@@ -5,7 +5,8 @@
 # real Geneve device, and prints their TAP stream; the exit status is bats'.
 #
 # Without --all, the behaviours CI runs there (tests/run.sh): prewarm, bind
-# and unbind, dump, the attach (clsact; tcx is refused on 6.1), the MTUs,
+# and unbind, dump, check and its repairs (tun0 a Geneve device), the attach
+# (clsact; tcx is refused on 6.1), the MTUs,
 # the rule sets with the guest's iptables, teardown, and the data path end
 # to end, but their tests of hundreds of slots (scale_test in helpers.bash:
 # SN_SKIP_SCALE=1).  With --all (`make check-kernel`), every file of tests/bats but
@@ -20,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
 # zz_leftovers last: it checks that the others left nothing behind.
-ci_files=(prewarm bind dump attach mtu rules teardown datapath zz_leftovers)
+ci_files=(prewarm bind dump check attach mtu rules teardown datapath zz_leftovers)
 files=() limit=3600 env=(--env SN_SKIP_SCALE=1)
 (($# <= 1)) || { echo "bats-in-guest.sh: one argument at most (usage: bats-in-guest.sh [--all])" >&2; exit 2; }
 case ${1:-} in
