@@ -66,6 +66,10 @@ ingress_block() { tc -j -n "$W" qdisc show dev "$P$S" | jq '.[] | select(.kind =
         ip -n $P$S link add tun0 type $TUNNEL id 5 remote $DEFAULT_REMOTE \
             $([[ $TUNNEL == vxlan ]] && echo dstport 4789 nolearning) &&
         ip -n $P$S link set tun0 master br0 mtu $SLOT_MTU up"
+    assert_found_and_repaired $S "tun0 remote" "ip -n $P$S link del tun0 &&
+        ip -n $P$S link add tun0 type $TUNNEL id $((DUMMY_VNI_BASE + S)) remote 203.0.113.9 \
+            $([[ $TUNNEL == vxlan ]] && echo dstport 4789 nolearning) &&
+        ip -n $P$S link set tun0 master br0 mtu $SLOT_MTU up"
     if [[ $TUNNEL == vxlan ]]; then
         assert_found_and_repaired $S "tun0 learning" "ip -n $P$S link set tun0 type vxlan learning"
     fi
