@@ -22,8 +22,7 @@ BIN=${SN_SLOTNET:-$PWD/build/slotnet}
 tmp=$(mktemp -d)
 
 cleanup() {
-    nsenter --net=/run/netns/$W "$BIN" -q --pin-dir $PIN teardown >/dev/null 2>&1 || true
-    ip netns del $W 2>/dev/null || true
+    remove_worker $W $PIN "$BIN"
     rm -rf "$tmp"
 }
 trap cleanup EXIT

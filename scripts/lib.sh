@@ -42,6 +42,13 @@ make_worker() {
     ip -n "$1" addr add 198.18.0.1/32 dev lo
 }
 
+# Removes worker namespace W and what slotnet BIN prewarmed in it for pin
+# directory PIN: a benchmark's exit trap, whatever state it stopped in.
+remove_worker() { # W PIN BIN
+    nsenter --net="/run/netns/$1" "$3" -q --pin-dir "$2" teardown >/dev/null 2>&1 || true
+    ip netns del "$1" 2>/dev/null || true
+}
+
 # Percentile PERCENT (50, 90; 0 the least, 100 the most) of the numbers in
 # FILE (- for stdin), one a line, in any order.
 pct() { # FILE PERCENT
