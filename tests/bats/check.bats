@@ -94,6 +94,9 @@ ingress_block() { tc -j -n "$W" qdisc show dev "$P$S" | jq '.[] | select(.kind =
     # A stale key (ifindex 12345) for slot S, as a veth deleted behind prewarm's back leaves.
     assert_found_and_repaired $S "ifslots entry" \
         "bpftool map update pinned $PIN/ifslots key 0x39 0x30 0 0 value $S 0 0 0"
+    # A binding past the last slot (7 of 3), which no bind makes.
+    assert_found_and_repaired root "binding" \
+        "bpftool map update pinned $PIN/bindings key 7 0 0 0 value 5 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"
 }
 
 @test "with --attach tc check names a missing qdisc and shared filter, and prewarm repairs them" {
