@@ -723,8 +723,9 @@ static void compare_map_keys(struct drift *d, const struct root *r)
 				   key, slot);
 		else if (slot >= d->first && slot <= d->last && r->s[slot].ifindex &&
 			 (__u32)r->s[slot].ifindex != key)
-			drift_note(d, (int)slot, "ifslots entry", "only the veth's ifindex",
-				   "also stale ifindex %u", key);
+			/* Not the slot's: the slot is whole, prewarm removes the key alone. */
+			drift_note(d, -1, "ifslots entry", "only the slots' veths",
+				   "stale ifindex %u -> slot %u", key, slot);
 	}
 	prev = NULL;
 	while (bpf_map_get_next_key(d->maps->bindings, prev, &next) == 0) {
@@ -766,7 +767,8 @@ int drift_root(struct drift *d, struct nl_socket *nl)
 		goto out;
 	for (unsigned i = d->first; i <= d->last; i++) {
 		compare_root_veth(d, i, &r.s[i]);
-		if (c->attach == SLOTNET_ATTACH_TCX)
+		/* prewarm's own check of the links (slot_complete) and their refresh do this. */
+		if (c->attach == SLOTNET_ATTACH_TCX && d->attach)
 			compare_tcx_links(d, i, &r.s[i], prog_ids);
 		else if (d->attach)
 			compare_qdisc(d, i, &r.s[i]);
