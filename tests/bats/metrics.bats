@@ -83,6 +83,10 @@ slot0_sends() {
     m=$(sn dump --prometheus | parse_metrics)
     expect_eq "$(jq -c '[.["slotnet_check_differences{}"], .["slotnet_check_slots_differ{}"]]' <<<"$m")" \
         "[1,1]" "differences and slots that differ"
+    # A check of one (clean) slot is not the worker's: the record stays.
+    sn check 0 >/dev/null
+    m=$(sn dump --prometheus | parse_metrics)
+    expect_eq "$(jq '.["slotnet_check_differences{}"]' <<<"$m")" 1 "differences after check 0"
     sn -q prewarm --slots 3 --prefix "$P" --tunnel "$TUNNEL" >/dev/null
     sn check >/dev/null
     m=$(sn dump --prometheus | parse_metrics)
