@@ -4,6 +4,7 @@
 #include "slotnet.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,10 +257,17 @@ void out_end(void)
 	fflush(stdout);
 }
 
+/* Workers (prewarm's lanes, check's) report errors from their threads. */
+static pthread_mutex_t errors_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void out_note_error(const char *msg)
 {
-	if (g.json && jw.nerrors < MAX_ERRORS)
+	if (!g.json)
+		return;
+	pthread_mutex_lock(&errors_lock);
+	if (jw.nerrors < MAX_ERRORS)
 		jw.errors[jw.nerrors++] = strdup(msg);
+	pthread_mutex_unlock(&errors_lock);
 }
 
 static void forget_errors(void)
