@@ -19,8 +19,8 @@
 #include <stdbool.h>
 
 #define LOCK_RUN_DIR "/run/slotnet"
-/* The longest ".SUFFIX" of a file beside the lock (".prewarm"), and room to spare. */
-#define RUN_SUFFIX_MAX 9
+/* The longest ".SUFFIX" of a file beside the lock: ".prewarm", and a writer's ".PID" after it. */
+#define RUN_SUFFIX_MAX 20
 
 /*
  * LOCK_RUN_DIR/<g.pin_dir with '/' and '%' %-escaped>.SUFFIX: the lock

@@ -28,12 +28,23 @@ _slotnet_slots() { # SLOTNET [PIN_DIR]
 _slotnet() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
     local sn=${COMP_WORDS[0]} cmd='' pin='' i
+    # bash splits "--opt=value" at '=' (COMP_WORDBREAKS): "--opt" "=" "value".
+    if [[ $cur == = ]]; then
+        cur=''
+    elif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then
+        prev=${COMP_WORDS[COMP_CWORD - 2]}
+    fi
     local globals='-j --json -q --quiet --no-wait -v --verbose --pin-dir -b --batch -k --keep-going -V --version -h --help'
     local cmds='prewarm bind unbind dump check rules teardown'
     COMPREPLY=()
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-            --pin-dir) pin=${COMP_WORDS[i + 1]}; i=$((i + 1)) ;;
+            --pin-dir)
+                if [[ ${COMP_WORDS[i + 1]} == = ]]; then
+                    pin=${COMP_WORDS[i + 2]}; i=$((i + 2))
+                else
+                    pin=${COMP_WORDS[i + 1]}; i=$((i + 1))
+                fi ;;
             --pin-dir=*) pin=${COMP_WORDS[i]#--pin-dir=} ;;
             -b | --batch) i=$((i + 1)) ;;
             -*) ;;
@@ -52,7 +63,8 @@ _slotnet() {
         fi
         return
     fi
-    if [[ $prev == --* ]]; then
+    # Only an option's name goes into the patterns below.
+    if [[ $prev =~ ^--[a-z0-9-]+$ ]]; then
         local values
         values=$(_slotnet_values "$sn" "$cmd" "$prev")
         if [[ -n $values ]]; then

@@ -24,11 +24,17 @@ mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 # 2. Every slot, with its rules; the output's one line says how many were made.
 made=$("$sn" -q prewarm --slots "$slots" --rules "${prewarm_args[@]}")
 
-# 3. Nothing differs from what prewarm made (exit 1 names every difference).
-checked=$("$sn" -q check)
+# 3. Nothing differs from what prewarm made.  A difference (check names each)
+#    is reported, and the metrics still written: they carry it to monitoring.
+status=0
+if ! checked=$("$sn" -q check); then
+    printf '%s\n' "$checked" >&2
+    status=1
+fi
 
 # 4. The metrics, atomically, for the textfile collector.
 mkdir -p "$textfile_dir"
-"$sn" -q dump --textfile "$textfile_dir" >/dev/null
+"$sn" -q dump --textfile "$textfile_dir"
 
-echo "worker-boot: $made; $checked; metrics in $textfile_dir/slotnet.prom"
+echo "worker-boot: $made; ${checked##*$'\n'}; metrics in $textfile_dir/slotnet.prom"
+exit "$status"

@@ -45,12 +45,19 @@ complete_words() {
     expect_eq "$(complete_words "$SLOTNET" prewarm --tunnel "")" "$(printf '%s\n' geneve vxlan)" "--tunnel values"
     expect_eq "$(complete_words "$SLOTNET" prewarm --attach t)" "$(printf '%s\n' tc tcx)" "--attach values"
     expect_eq "$(complete_words "$SLOTNET" prewarm --slots "")" "" "--slots N: nothing to offer"
+    # --opt=value, which bash splits at '=': "--tunnel" "=" "v".
+    expect_eq "$(complete_words "$SLOTNET" prewarm --tunnel = v)" vxlan "--tunnel=v<TAB>"
+    expect_eq "$(complete_words "$SLOTNET" prewarm --tunnel =)" "$(printf '%s\n' geneve vxlan)" "--tunnel=<TAB>"
+    # Whatever else was typed before the cursor: no pattern breaks, nothing on stderr.
+    expect_eq "$(complete_words "$SLOTNET" dump '--a/b(' "" 2>&1)" "" "after an odd word"
     expect_eq "$(complete_words "$SLOTNET" dump --p)" "$(printf '%s\n' --per-slot --prometheus)" \
         "dump --p<TAB>"
     # Slot numbers from the pins (as root, in the worker).
     sn -q prewarm --slots 12 --prefix "$P" --tunnel "$TUNNEL" >/dev/null
     RUN_IN=(in_ns "$W")
     expect_eq "$(complete_words "$SLOTNET" --pin-dir "$PIN" bind 1)" "$(printf '%s\n' 1 10 11)" "bind 1<TAB>"
+    expect_eq "$(complete_words "$SLOTNET" --pin-dir = "$PIN" check 1)" "$(printf '%s\n' 1 10 11)" \
+        "--pin-dir=DIR check 1<TAB>"
 }
 
 @test "make install puts the systemd units, the completion and the default file in place" {
